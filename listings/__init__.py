@@ -1,0 +1,1 @@
+"""What is for sale: listings, categories, photos, favourites, and (later) search."""

@@ -1,0 +1,153 @@
+# No `from __future__ import annotations`: SQLModel resolves relationship types at runtime.
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, Relationship, SQLModel
+
+from resale.db import UTCDateTime, str_enum, utcnow
+from resale.users.models import User
+
+
+class Condition(enum.StrEnum):
+    NEW_WITH_TAGS = "new_with_tags"
+    LIKE_NEW = "like_new"
+    GOOD = "good"
+    FAIR = "fair"
+    FOR_PARTS = "for_parts"
+
+    @property
+    def label(self) -> str:
+        return CONDITION_LABELS[self]
+
+
+CONDITION_LABELS = {
+    Condition.NEW_WITH_TAGS: "New with tags",
+    Condition.LIKE_NEW: "Like new",
+    Condition.GOOD: "Good",
+    Condition.FAIR: "Fair",
+    Condition.FOR_PARTS: "For parts or not working",
+}
+
+
+class ListingStatus(enum.StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    RESERVED = "reserved"
+    SOLD = "sold"
+    WITHDRAWN = "withdrawn"
+
+
+class Listing(SQLModel, table=True):
+    __tablename__ = "listings"
+    __table_args__ = (
+        sa.CheckConstraint("price_cents >= 0", name="price_not_negative"),
+        sa.CheckConstraint("weight_kg IS NULL OR weight_kg > 0", name="weight_positive"),
+        sa.CheckConstraint(
+            "(lat IS NULL AND lon IS NULL) OR "
+            "(lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180)",
+            name="point_valid",
+        ),
+        sa.Index("ix_listings_status_published_at", "status", "published_at"),
+        sa.Index("ix_listings_seller_id_created_at", "seller_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    seller_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    )
+    title: str = Field(max_length=100)
+    description: str = Field(sa_type=sa.Text)
+    category: str = Field(max_length=40, index=True)
+    condition: Condition = Field(sa_type=str_enum(Condition, "condition"))
+    price_cents: int
+    currency: str = Field(max_length=3)
+    brand: str | None = Field(default=None, max_length=60)
+    weight_kg: float | None = Field(default=None)
+    place_name: str | None = Field(default=None, max_length=80)
+    lat: float | None = Field(default=None)
+    lon: float | None = Field(default=None)
+    status: ListingStatus = Field(
+        default=ListingStatus.DRAFT, sa_type=str_enum(ListingStatus, "listing_status")
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    seller: User = Relationship(sa_relationship_kwargs={"lazy": "raise"})
+    photos: list["ListingPhoto"] = Relationship(
+        back_populates="listing",
+        sa_relationship_kwargs={
+            "lazy": "raise",
+            "order_by": "ListingPhoto.position",
+            "cascade": "all, delete-orphan",
+        },
+    )
+
+    @property
+    def has_point(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+
+class ListingPhoto(SQLModel, table=True):
+    __tablename__ = "listing_photos"
+
+    id: int | None = Field(default=None, primary_key=True)
+    listing_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("listings.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    # Display order; gaps are fine (a deleted photo leaves one), so no renumbering.
+    position: int
+    # Where the files are in media storage: "<key>-display.jpg" and "<key>-thumb.jpg".
+    key: str = Field(max_length=120)
+    width: int
+    height: int
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    listing: Listing = Relationship(
+        back_populates="photos", sa_relationship_kwargs={"lazy": "raise"}
+    )
+
+
+class Favorite(SQLModel, table=True):
+    __tablename__ = "favorites"
+
+    user_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    )
+    listing_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True, index=True
+        )
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class InteractionKind(enum.StrEnum):
+    VIEW = "view"
+    FAVORITE = "favorite"
+    UNFAVORITE = "unfavorite"
+
+
+class InteractionEvent(SQLModel, table=True):
+    """Who looked at or saved what, and when: what the recommendation model learns from."""
+
+    __tablename__ = "interaction_events"
+    __table_args__ = (
+        sa.Index("ix_interaction_events_user_id_created_at", "user_id", "created_at"),
+        sa.Index("ix_interaction_events_listing_id_created_at", "listing_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Null for a visitor who is not signed in.
+    user_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    )
+    listing_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("listings.id", ondelete="CASCADE"), nullable=False)
+    )
+    kind: InteractionKind = Field(sa_type=str_enum(InteractionKind, "interaction_kind"))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

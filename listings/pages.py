@@ -1,0 +1,365 @@
+"""Pages: home, listing, sell / edit, my listings, my favourites."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fastapi import Request, Response
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from listings import photos as photo_store
+from listings import service, taxonomy
+from listings.dependencies import OwnedListing
+from listings.models import CONDITION_LABELS, Listing, ListingStatus
+from listings.schemas import CURRENCIES, ListingCreate, ListingUpdate
+from resale import web
+from resale.config import settings
+from resale.db import SessionDep
+from resale.errors import ResaleError
+from resale.geo import PLACES, PLACES_BY_SLUG
+from resale.users.dependencies import CurrentUser, OptionalUser, page_router
+from resale.users.models import User
+
+router = page_router()
+
+# Form field names differ from the API's where people type something else
+# (a price in euros, a place from a list); errors are shown beside the form field.
+FORM_FIELD_FOR = {
+    "price_cents": "price",
+    "lat": "place_slug",
+    "lon": "place_slug",
+    "place": "place_slug",
+}
+
+
+class PriceError(ValueError):
+    pass
+
+
+def parse_price(text: str) -> int:
+    """``"12,50"`` or ``"1 200"`` or ``"12.5"`` -> cents."""
+    cleaned = text.replace(" ", "").replace("\u00a0", "").replace(",", ".")
+    for symbol in ("€", "£", "$"):
+        cleaned = cleaned.replace(symbol, "")
+    if not cleaned:
+        raise PriceError("Enter a price, e.g. 12.50.")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise PriceError("Enter a price as a number, e.g. 12.50.") from None
+    if amount != amount.quantize(Decimal("0.01")):
+        raise PriceError("A price has at most two decimals.")
+    return int(amount * 100)
+
+
+def _location_input(values: dict[str, str]) -> dict[str, Any]:
+    choice = values.get("place_slug", "")
+    if choice == "geolocation":
+        return {"lat": values.get("geo_lat") or None, "lon": values.get("geo_lon") or None}
+    place = PLACES_BY_SLUG.get(choice)
+    return {"place": place.name, "lat": place.lat, "lon": place.lon} if place else {}
+
+
+def _listing_input(values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "title": values.get("title", ""),
+        "description": values.get("description", ""),
+        "category": values.get("category", ""),
+        "condition": values.get("condition", ""),
+        "currency": values.get("currency") or "EUR",
+        "brand": values.get("brand") or None,
+        "weight_kg": (values.get("weight_kg") or "").replace(",", ".") or None,
+        **_location_input(values),
+    }
+    try:
+        data["price_cents"] = parse_price(values.get("price", ""))
+    except PriceError as exc:
+        errors["price"] = str(exc)
+    return data
+
+
+EMPTY_CHOICE = {"category": "Choose a category.", "condition": "Choose the item's condition."}
+
+
+def _errors_from(exc: ValidationError, values: dict[str, str]) -> dict[str, str]:
+    errors = {FORM_FIELD_FOR.get(k, k): v for k, v in web.field_errors(exc).items()}
+    for field, message in EMPTY_CHOICE.items():
+        if field in errors and not values.get(field):
+            errors[field] = message
+    return errors
+
+
+def _uploads(form: Any) -> list[tuple[str, bytes]]:
+    files = [f for f in form.getlist("photos") if isinstance(f, UploadFile) and f.filename]
+    return [(f.filename or "photo", f.file.read(settings.max_photo_bytes + 1)) for f in files]
+
+
+def _form_context(values: dict[str, str], errors: dict[str, str], **extra: Any) -> dict[str, Any]:
+    return {
+        "values": values,
+        "errors": errors,
+        "parents": taxonomy.PARENTS,
+        "children": taxonomy.children,
+        "conditions": CONDITION_LABELS,
+        "currencies": CURRENCIES,
+        "places": PLACES,
+        "max_photos": settings.max_photos_per_listing,
+        **extra,
+    }
+
+
+def _values_of(listing: Listing) -> dict[str, str]:
+    place_slug = next(
+        (
+            p.slug
+            for p in PLACES
+            if (p.name, p.lat, p.lon) == (listing.place_name, listing.lat, listing.lon)
+        ),
+        "geolocation" if listing.has_point else "",
+    )
+    return {
+        "title": listing.title,
+        "description": listing.description,
+        "category": listing.category,
+        "condition": listing.condition.value,
+        "price": f"{listing.price_cents / 100:.2f}",
+        "currency": listing.currency,
+        "brand": listing.brand or "",
+        "weight_kg": "" if listing.weight_kg is None else f"{listing.weight_kg:g}",
+        "place_slug": place_slug,
+        "geo_lat": "" if listing.lat is None else str(listing.lat),
+        "geo_lon": "" if listing.lon is None else str(listing.lon),
+    }
+
+
+def _cards(session: SessionDep, viewer: User | None, listings: list[Listing]) -> dict[str, Any]:
+    ids = [listing.id for listing in listings if listing.id is not None]
+    return {"favorite_ids": service.favorite_ids(session=session, user=viewer, listing_ids=ids)}
+
+
+@router.get("/")
+def home(request: Request, viewer: OptionalUser, session: SessionDep) -> Response:
+    near = service.recent_near(session=session, viewer=viewer)
+    nearby_only = viewer is not None and viewer.has_location
+    if nearby_only and not near:
+        near, nearby_only = service.recent_near(session=session, viewer=None), False
+    return web.render(
+        request,
+        "listings/home.html",
+        {
+            "items": near,
+            "nearby_only": nearby_only,
+            "radius_km": settings.home_radius_km,
+            "parents": taxonomy.PARENTS,
+            **_cards(session, viewer, [n.listing for n in near]),
+        },
+    )
+
+
+@router.get("/listings/{listing_id}")
+def listing_page(
+    listing_id: int, request: Request, viewer: OptionalUser, session: SessionDep
+) -> Response:
+    listing = service.get_visible_listing(session=session, listing_id=listing_id, viewer=viewer)
+    service.record_view(session=session, listing=listing, viewer=viewer)
+    is_owner = viewer is not None and viewer.id == listing.seller_id
+    return web.render(
+        request,
+        "listings/detail.html",
+        {
+            "listing": listing,
+            "is_owner": is_owner,
+            "favorite": service.is_favorite(session=session, user=viewer, listing=listing),
+            "distance_km": None if is_owner else service.distance_km(listing, viewer),
+            "category_label": taxonomy.label(listing.category),
+            "condition_label": CONDITION_LABELS[listing.condition],
+            "photo_url": photo_store.url,
+        },
+    )
+
+
+@router.get("/sell")
+def sell_page(request: Request, user: CurrentUser) -> Response:
+    currency = "GBP" if (user.place_name or "").startswith("London") else "EUR"
+    values = {"currency": currency, "place_slug": "home" if user.has_location else ""}
+    return web.render(request, "listings/sell.html", _form_context(values, {}, seller=user))
+
+
+@router.post("/sell")
+async def sell_submit(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    form = await request.form()
+    values = web.form_values(form)
+    uploads = _uploads(form)
+    publish_now = values.get("action") != "draft"
+    errors: dict[str, str] = {}
+    data = _listing_input(values, errors)
+    try:
+        create = ListingCreate.model_validate(data)
+    except ValidationError as exc:
+        errors = {**_errors_from(exc, values), **errors}
+    if publish_now and not uploads:
+        errors.setdefault("photos", "Add at least one photo to publish (or save a draft).")
+    if errors:
+        if uploads and "photos" not in errors:
+            errors["photos"] = "Please choose your photos again."
+        return web.render(
+            request,
+            "listings/sell.html",
+            _form_context(values, errors, seller=user),
+            status_code=422,
+        )
+    try:
+        listing = service.create_draft(session=session, seller=user, data=create)
+        if uploads:
+            service.add_photos(session=session, listing=listing, uploads=uploads)
+        if publish_now:
+            service.publish(session=session, listing=listing)
+    except ResaleError as exc:
+        session.rollback()  # nothing of this attempt stays: no draft, no photo files
+        errors = {FORM_FIELD_FOR.get(exc.field or "", exc.field or "__all__"): exc.message}
+        return web.render(
+            request,
+            "listings/sell.html",
+            _form_context(values, errors, seller=user),
+            status_code=exc.status_code,
+        )
+    message = (
+        "Your item is on sale." if publish_now else "Draft saved. Publish it when you are ready."
+    )
+    return web.redirect(f"/listings/{listing.id}", flash=message)
+
+
+@router.get("/listings/{listing_id}/edit")
+def edit_page(request: Request, listing: OwnedListing, user: CurrentUser) -> Response:
+    return web.render(
+        request,
+        "listings/edit.html",
+        _form_context(
+            _values_of(listing), {}, listing=listing, seller=user, photo_url=photo_store.url
+        ),
+    )
+
+
+@router.post("/listings/{listing_id}/edit")
+async def edit_submit(
+    request: Request, listing: OwnedListing, user: CurrentUser, session: SessionDep
+) -> Response:
+    values = web.form_values(await request.form())
+    errors: dict[str, str] = {}
+    data = _listing_input(values, errors)
+    if values.get("place_slug") == "home":
+        data.update(place=user.place_name, lat=user.lat, lon=user.lon)
+    try:
+        update = ListingUpdate.model_validate(data)
+        if not errors:
+            service.update_listing(session=session, listing=listing, data=update)
+    except ValidationError as exc:
+        errors = {**_errors_from(exc, values), **errors}
+    except ResaleError as exc:
+        errors = {FORM_FIELD_FOR.get(exc.field or "", exc.field or "__all__"): exc.message}
+    if errors:
+        session.rollback()
+        listing = service.get_listing(session=session, listing_id=listing.id or 0)
+        return web.render(
+            request,
+            "listings/edit.html",
+            _form_context(values, errors, listing=listing, seller=user, photo_url=photo_store.url),
+            status_code=422,
+        )
+    return web.redirect(f"/listings/{listing.id}", flash="Your changes are saved.")
+
+
+@router.post("/listings/{listing_id}/photos")
+async def add_photos_submit(
+    request: Request, listing: OwnedListing, session: SessionDep
+) -> Response:
+    uploads = _uploads(await request.form())
+    try:
+        service.add_photos(session=session, listing=listing, uploads=uploads)
+    except ResaleError as exc:
+        session.rollback()
+        return web.redirect(f"/listings/{listing.id}/edit#photos", flash=exc.message, kind="error")
+    count = len(uploads)
+    return web.redirect(
+        f"/listings/{listing.id}/edit#photos",
+        flash=f"{count} photo{'s' if count > 1 else ''} added.",
+    )
+
+
+@router.post("/listings/{listing_id}/photos/{photo_id}/delete")
+def delete_photo_submit(photo_id: int, listing: OwnedListing, session: SessionDep) -> Response:
+    try:
+        service.delete_photo(session=session, listing=listing, photo_id=photo_id)
+    except ResaleError as exc:
+        return web.redirect(f"/listings/{listing.id}/edit#photos", flash=exc.message, kind="error")
+    return web.redirect(f"/listings/{listing.id}/edit#photos", flash="Photo removed.")
+
+
+@router.post("/listings/{listing_id}/publish")
+def publish_submit(listing: OwnedListing, session: SessionDep) -> Response:
+    try:
+        service.publish(session=session, listing=listing)
+    except ResaleError as exc:
+        return web.redirect(f"/listings/{listing.id}/edit", flash=exc.message, kind="error")
+    return web.redirect(f"/listings/{listing.id}", flash="Your item is on sale.")
+
+
+@router.post("/listings/{listing_id}/withdraw")
+def withdraw_submit(listing: OwnedListing, session: SessionDep) -> Response:
+    try:
+        service.withdraw(session=session, listing=listing)
+    except ResaleError as exc:
+        return web.redirect(f"/listings/{listing.id}", flash=exc.message, kind="error")
+    return web.redirect(
+        "/me/listings", flash="The listing is withdrawn; you can publish it again any time."
+    )
+
+
+@router.post("/listings/{listing_id}/favorite")
+async def favorite_submit(
+    listing_id: int, request: Request, user: CurrentUser, session: SessionDep
+) -> Response:
+    values = web.form_values(await request.form())
+    saved = values.get("saved") == "1"
+    back = web.safe_next(values.get("next") or f"/listings/{listing_id}")
+    listing = (
+        service.get_visible_listing(session=session, listing_id=listing_id, viewer=user)
+        if saved
+        else service.get_listing(session=session, listing_id=listing_id)
+    )
+    try:
+        service.set_favorite(session=session, user=user, listing=listing, saved=saved)
+    except ResaleError as exc:
+        return web.redirect(back, flash=exc.message, kind="error")
+    return web.redirect(
+        back, flash="Saved to your favourites." if saved else "Removed from your favourites."
+    )
+
+
+@router.get("/me/listings")
+def my_listings_page(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    mine = service.seller_listings(session=session, seller=user)
+    groups = {
+        status: [item for item in mine if item.status is status]
+        for status in (
+            ListingStatus.ACTIVE,
+            ListingStatus.DRAFT,
+            ListingStatus.RESERVED,
+            ListingStatus.SOLD,
+            ListingStatus.WITHDRAWN,
+        )
+    }
+    return web.render(request, "listings/mine.html", {"groups": groups, "total": len(mine)})
+
+
+@router.get("/me/favorites")
+def my_favorites_page(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    saved = service.favorites_of(session=session, user=user)
+    items = [service.Nearby(listing, service.distance_km(listing, user)) for listing in saved]
+    return web.render(
+        request,
+        "listings/favorites.html",
+        {"items": items, "favorite_ids": {item.id for item in saved}},
+    )

@@ -1,0 +1,185 @@
+"""JSON API for listings, photos and favourites."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Response, UploadFile
+from pydantic import BaseModel
+
+from listings import photos as photo_store
+from listings import service, taxonomy
+from listings.dependencies import OwnedListing
+from listings.models import Listing
+from listings.schemas import (
+    CategoryPublic,
+    ListingCreate,
+    ListingPrivate,
+    ListingPublic,
+    ListingUpdate,
+    PhotoPublic,
+    SellerPublic,
+)
+from resale.config import settings
+from resale.db import SessionDep
+from resale.errors import InvalidInput
+from resale.geo import rounded_km
+from resale.users.dependencies import CurrentUser, OptionalUser
+from resale.users.models import User
+
+router = APIRouter(prefix="/api/v1", tags=["listings"])
+
+
+def listing_out(listing: Listing, *, viewer: User | None, favorite: bool | None) -> ListingPublic:
+    """The listing as this viewer may see it (the seller also gets the exact point)."""
+    km = service.distance_km(listing, viewer)
+    assert listing.id is not None
+    fields = {
+        "id": listing.id,
+        "status": listing.status,
+        "title": listing.title,
+        "description": listing.description,
+        "category": listing.category,
+        "category_label": taxonomy.label(listing.category),
+        "condition": listing.condition,
+        "price_cents": listing.price_cents,
+        "currency": listing.currency,
+        "brand": listing.brand,
+        "weight_kg": listing.weight_kg,
+        "place": listing.place_name,
+        "distance_km": None if km is None else rounded_km(km),
+        "seller": SellerPublic(
+            id=listing.seller_id,
+            display_name=listing.seller.display_name,
+            place=listing.seller.place_name,
+        ),
+        "photos": [
+            PhotoPublic(
+                id=p.id or 0,
+                position=p.position,
+                url=photo_store.url(p.key, "display"),
+                thumb_url=photo_store.url(p.key, "thumb"),
+                width=p.width,
+                height=p.height,
+            )
+            for p in listing.photos
+        ],
+        "favorite": favorite,
+        "created_at": listing.created_at,
+        "published_at": listing.published_at,
+    }
+    if viewer is not None and viewer.id == listing.seller_id:
+        return ListingPrivate(**fields, lat=listing.lat, lon=listing.lon)
+    return ListingPublic(**fields)
+
+
+class FavoriteState(BaseModel):
+    listing_id: int
+    favorite: bool
+
+
+@router.get("/categories", response_model=list[CategoryPublic])
+def categories() -> list[CategoryPublic]:
+    """The two-level taxonomy; listings use the slug of a subcategory."""
+    return [
+        CategoryPublic(
+            slug=parent.slug,
+            name=parent.name,
+            children=[
+                CategoryPublic(slug=c.slug, name=c.name) for c in taxonomy.children(parent.slug)
+            ],
+        )
+        for parent in taxonomy.PARENTS
+    ]
+
+
+@router.post("/listings", status_code=201, response_model=ListingPrivate)
+def create_listing(data: ListingCreate, user: CurrentUser, session: SessionDep) -> ListingPublic:
+    """Create a draft. Add photos, then publish it."""
+    listing = service.create_draft(session=session, seller=user, data=data)
+    return listing_out(listing, viewer=user, favorite=False)
+
+
+@router.get("/me/listings", response_model=list[ListingPrivate])
+def my_listings(user: CurrentUser, session: SessionDep) -> list[ListingPublic]:
+    return [
+        listing_out(listing, viewer=user, favorite=None)
+        for listing in service.seller_listings(session=session, seller=user)
+    ]
+
+
+@router.get("/me/favorites", response_model=list[ListingPublic])
+def my_favorites(user: CurrentUser, session: SessionDep) -> list[ListingPublic]:
+    return [
+        listing_out(listing, viewer=user, favorite=True)
+        for listing in service.favorites_of(session=session, user=user)
+    ]
+
+
+@router.get("/listings/{listing_id}", response_model=ListingPublic | ListingPrivate)
+def get_listing(listing_id: int, viewer: OptionalUser, session: SessionDep) -> ListingPublic:
+    listing = service.get_visible_listing(session=session, listing_id=listing_id, viewer=viewer)
+    service.record_view(session=session, listing=listing, viewer=viewer)
+    favorite = service.is_favorite(session=session, user=viewer, listing=listing)
+    return listing_out(listing, viewer=viewer, favorite=favorite)
+
+
+@router.patch("/listings/{listing_id}", response_model=ListingPrivate)
+def update_listing(
+    data: ListingUpdate, listing: OwnedListing, user: CurrentUser, session: SessionDep
+) -> ListingPublic:
+    listing = service.update_listing(session=session, listing=listing, data=data)
+    return listing_out(listing, viewer=user, favorite=None)
+
+
+@router.post("/listings/{listing_id}/photos", status_code=201, response_model=ListingPrivate)
+def add_photos(
+    photos: Annotated[list[UploadFile], File(description="1-10 JPEG, PNG or WebP files")],
+    listing: OwnedListing,
+    user: CurrentUser,
+    session: SessionDep,
+) -> ListingPublic:
+    uploads = []
+    for upload in photos:
+        data = upload.file.read(settings.max_photo_bytes + 1)
+        uploads.append((upload.filename or "photo", data))
+    if not uploads:
+        raise InvalidInput("Choose at least one photo.", field="photos")
+    service.add_photos(session=session, listing=listing, uploads=uploads)
+    return listing_out(listing, viewer=user, favorite=None)
+
+
+@router.delete("/listings/{listing_id}/photos/{photo_id}", status_code=204)
+def delete_photo(photo_id: int, listing: OwnedListing, session: SessionDep) -> Response:
+    service.delete_photo(session=session, listing=listing, photo_id=photo_id)
+    return Response(status_code=204)
+
+
+@router.post("/listings/{listing_id}/publish", response_model=ListingPrivate)
+def publish(listing: OwnedListing, user: CurrentUser, session: SessionDep) -> ListingPublic:
+    return listing_out(
+        service.publish(session=session, listing=listing), viewer=user, favorite=None
+    )
+
+
+@router.post("/listings/{listing_id}/withdraw", response_model=ListingPrivate)
+def withdraw(listing: OwnedListing, user: CurrentUser, session: SessionDep) -> ListingPublic:
+    return listing_out(
+        service.withdraw(session=session, listing=listing), viewer=user, favorite=None
+    )
+
+
+@router.put("/listings/{listing_id}/favorite", response_model=FavoriteState)
+def save_favorite(listing_id: int, user: CurrentUser, session: SessionDep) -> FavoriteState:
+    """Save a listing (safe to repeat)."""
+    listing = service.get_visible_listing(session=session, listing_id=listing_id, viewer=user)
+    service.set_favorite(session=session, user=user, listing=listing, saved=True)
+    return FavoriteState(listing_id=listing_id, favorite=True)
+
+
+@router.delete("/listings/{listing_id}/favorite", response_model=FavoriteState)
+def remove_favorite(listing_id: int, user: CurrentUser, session: SessionDep) -> FavoriteState:
+    """Unsave a listing (safe to repeat, and possible after it left the market)."""
+    listing = service.get_listing(session=session, listing_id=listing_id)
+    service.set_favorite(session=session, user=user, listing=listing, saved=False)
+    return FavoriteState(listing_id=listing_id, favorite=False)

@@ -1,0 +1,326 @@
+"""Listings: drafts, photos, publishing, favourites and the events the recommender learns from."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from sqlalchemy.orm import selectinload
+from sqlmodel import Session, col, select
+
+from listings import photos as photo_store
+from listings.models import (
+    Favorite,
+    InteractionEvent,
+    InteractionKind,
+    Listing,
+    ListingPhoto,
+    ListingStatus,
+)
+from listings.schemas import ListingCreate, ListingUpdate
+from resale.config import settings
+from resale.db import on_commit, on_rollback, utcnow
+from resale.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from resale.geo import bounding_box, haversine_km, place_name_for
+from resale.users.models import User
+
+EDITABLE = {ListingStatus.DRAFT, ListingStatus.ACTIVE, ListingStatus.WITHDRAWN}
+PUBLIC = {ListingStatus.ACTIVE, ListingStatus.RESERVED, ListingStatus.SOLD}
+
+
+class ListingNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("This listing does not exist or is no longer available.")
+
+
+class NotYourListing(PermissionDenied):
+    def __init__(self) -> None:
+        super().__init__("Only the seller can change this listing.")
+
+
+class ListingNotEditable(Conflict):
+    def __init__(self, status: ListingStatus) -> None:
+        super().__init__(f"A {status.value} listing cannot be changed.")
+
+
+@dataclass(frozen=True, slots=True)
+class Nearby:
+    listing: Listing
+    distance_km: float | None
+
+
+def _with_photos_and_seller() -> tuple[Any, ...]:
+    # Relationships are lazy="raise": a list page must say what it loads (no N+1).
+    return (selectinload(Listing.photos), selectinload(Listing.seller))  # type: ignore[arg-type]
+
+
+def get_listing(*, session: Session, listing_id: int) -> Listing:
+    """A listing with its photos and seller loaded, whatever its status."""
+    listing = session.exec(
+        select(Listing).where(Listing.id == listing_id).options(*_with_photos_and_seller())
+    ).first()
+    if listing is None:
+        raise ListingNotFound()
+    return listing
+
+
+def get_visible_listing(*, session: Session, listing_id: int, viewer: User | None) -> Listing:
+    """A listing the viewer may see: public ones, and any of their own."""
+    listing = get_listing(session=session, listing_id=listing_id)
+    if listing.status not in PUBLIC and (viewer is None or viewer.id != listing.seller_id):
+        raise ListingNotFound()
+    return listing
+
+
+def get_owned_listing(*, session: Session, listing_id: int, owner: User) -> Listing:
+    """A listing its seller is about to change; anyone else is refused."""
+    listing = get_listing(session=session, listing_id=listing_id)
+    if listing.seller_id != owner.id:
+        if listing.status not in PUBLIC:
+            raise ListingNotFound()  # do not reveal that someone's draft exists
+        raise NotYourListing()
+    return listing
+
+
+def _apply_location(
+    listing: Listing, *, place: str | None, lat: float | None, lon: float | None
+) -> None:
+    if lat is not None and lon is not None:
+        listing.lat, listing.lon = lat, lon
+        listing.place_name = place or place_name_for(lat, lon)
+    elif place is not None:
+        raise InvalidInput("A place needs its lat and lon.", field="lat")
+
+
+def create_draft(*, session: Session, seller: User, data: ListingCreate) -> Listing:
+    """A new draft; its location defaults to the seller's home."""
+    assert seller.id is not None
+    listing = Listing(
+        seller_id=seller.id,
+        seller=seller,
+        photos=[],
+        **data.model_dump(exclude={"place", "lat", "lon"}),
+        place_name=seller.place_name,
+        lat=seller.lat,
+        lon=seller.lon,
+    )
+    _apply_location(listing, place=data.place, lat=data.lat, lon=data.lon)
+    session.add(listing)
+    session.flush()
+    return listing
+
+
+def update_listing(*, session: Session, listing: Listing, data: ListingUpdate) -> Listing:
+    """Change the fields that were sent; a reserved or sold listing is frozen."""
+    if listing.status not in EDITABLE:
+        raise ListingNotEditable(listing.status)
+    changes = data.model_dump(exclude_unset=True, exclude={"place", "lat", "lon"})
+    for field in ("title", "description", "category", "condition", "price_cents", "currency"):
+        if field in changes and changes[field] is None:
+            raise InvalidInput(f"{field} cannot be empty.", field=field)
+    for field, value in changes.items():
+        setattr(listing, field, value)
+    sent = data.model_fields_set
+    if {"place", "lat", "lon"} & sent:
+        _apply_location(listing, place=data.place, lat=data.lat, lon=data.lon)
+    listing.updated_at = utcnow()
+    session.add(listing)
+    session.flush()
+    return listing
+
+
+def add_photos(
+    *, session: Session, listing: Listing, uploads: Sequence[tuple[str, bytes]]
+) -> list[ListingPhoto]:
+    """Check every upload first, then store them all, or none if any is refused."""
+    if listing.status not in EDITABLE:
+        raise ListingNotEditable(listing.status)
+    if not uploads:
+        raise InvalidInput("Choose at least one photo.", field="photos")
+    room = settings.max_photos_per_listing - len(listing.photos)
+    if len(uploads) > room:
+        raise InvalidInput(
+            f"A listing has at most {settings.max_photos_per_listing} photos; "
+            f"there is room for {max(room, 0)} more.",
+            field="photos",
+        )
+    processed = [photo_store.process(data, filename=name) for name, data in uploads]
+    assert listing.id is not None
+    next_position = max((p.position for p in listing.photos), default=-1) + 1
+    added: list[ListingPhoto] = []
+    for offset, photo in enumerate(processed):
+        key = photo_store.new_key(listing.id)
+        on_rollback(session, partial(photo_store.delete, key))
+        photo_store.save(key, photo)
+        row = ListingPhoto(
+            listing_id=listing.id,
+            position=next_position + offset,
+            key=key,
+            width=photo.width,
+            height=photo.height,
+        )
+        listing.photos.append(row)
+        added.append(row)
+    listing.updated_at = utcnow()
+    session.add(listing)
+    session.flush()
+    return added
+
+
+def delete_photo(*, session: Session, listing: Listing, photo_id: int) -> None:
+    """Remove one photo; an active listing keeps at least one."""
+    if listing.status not in EDITABLE:
+        raise ListingNotEditable(listing.status)
+    photo = next((p for p in listing.photos if p.id == photo_id), None)
+    if photo is None:
+        raise NotFound("That photo is not on this listing.")
+    if listing.status is ListingStatus.ACTIVE and len(listing.photos) == 1:
+        raise Conflict(
+            "A published listing needs at least one photo; add another first.", field="photos"
+        )
+    listing.photos.remove(photo)
+    session.flush()
+    # The files go only once the row's removal is committed; a rollback keeps both.
+    on_commit(session, partial(photo_store.delete, photo.key))
+
+
+def publish(*, session: Session, listing: Listing) -> Listing:
+    """Put a draft (or a withdrawn listing) on sale."""
+    if listing.status is ListingStatus.ACTIVE:
+        return listing
+    if listing.status not in {ListingStatus.DRAFT, ListingStatus.WITHDRAWN}:
+        raise Conflict(f"A {listing.status.value} listing cannot be published.")
+    if not listing.photos:
+        raise InvalidInput("Add at least one photo before publishing.", field="photos")
+    if not listing.has_point:
+        raise InvalidInput(
+            "Set where the item is (or a home location on your profile) before publishing.",
+            field="place",
+        )
+    listing.status = ListingStatus.ACTIVE
+    listing.published_at = listing.published_at or utcnow()
+    listing.updated_at = utcnow()
+    session.add(listing)
+    session.flush()
+    return listing
+
+
+def withdraw(*, session: Session, listing: Listing) -> Listing:
+    """Take a listing off sale; it can be published again later."""
+    if listing.status is ListingStatus.WITHDRAWN:
+        return listing
+    if listing.status not in {ListingStatus.ACTIVE, ListingStatus.DRAFT}:
+        raise Conflict(f"A {listing.status.value} listing cannot be withdrawn.")
+    listing.status = ListingStatus.WITHDRAWN
+    listing.updated_at = utcnow()
+    session.add(listing)
+    session.flush()
+    return listing
+
+
+def distance_km(listing: Listing, viewer: User | None) -> float | None:
+    if viewer is None or not viewer.has_location or not listing.has_point:
+        return None
+    assert viewer.lat is not None and viewer.lon is not None
+    assert listing.lat is not None and listing.lon is not None
+    return haversine_km(viewer.lat, viewer.lon, listing.lat, listing.lon)
+
+
+def recent_near(
+    *, session: Session, viewer: User | None, limit: int = 24, radius_km: float | None = None
+) -> list[Nearby]:
+    """The newest active listings, within ``radius_km`` of the viewer's home when it is known."""
+    query = (
+        select(Listing)
+        .where(Listing.status == ListingStatus.ACTIVE)
+        .order_by(col(Listing.published_at).desc(), col(Listing.id).desc())
+        .options(*_with_photos_and_seller())
+    )
+    if viewer is not None and viewer.has_location:
+        assert viewer.lat is not None and viewer.lon is not None
+        radius = radius_km or settings.home_radius_km
+        min_lat, max_lat, min_lon, max_lon = bounding_box(viewer.lat, viewer.lon, radius)
+        # The box narrows the rows cheaply; the exact circle is checked below.
+        query = query.where(
+            col(Listing.lat).between(min_lat, max_lat), col(Listing.lon).between(min_lon, max_lon)
+        ).limit(limit * 3)
+        near = [Nearby(row, distance_km(row, viewer)) for row in session.exec(query)]
+        return [n for n in near if n.distance_km is not None and n.distance_km <= radius][:limit]
+    return [Nearby(row, None) for row in session.exec(query.limit(limit))]
+
+
+def seller_listings(*, session: Session, seller: User) -> list[Listing]:
+    """All of a seller's listings, newest first, with photos."""
+    return list(
+        session.exec(
+            select(Listing)
+            .where(Listing.seller_id == seller.id)
+            .order_by(col(Listing.created_at).desc(), col(Listing.id).desc())
+            .options(*_with_photos_and_seller())
+        )
+    )
+
+
+def is_favorite(*, session: Session, user: User | None, listing: Listing) -> bool | None:
+    if user is None:
+        return None
+    return session.get(Favorite, (user.id, listing.id)) is not None
+
+
+def set_favorite(*, session: Session, user: User, listing: Listing, saved: bool) -> bool:
+    """Save or unsave a listing; saying the same twice changes nothing and records nothing."""
+    assert user.id is not None and listing.id is not None
+    if saved and listing.status is not ListingStatus.ACTIVE:
+        raise Conflict("Only a listing that is on sale can be saved.")
+    current = session.get(Favorite, (user.id, listing.id))
+    if saved == (current is not None):
+        return saved
+    if saved:
+        session.add(Favorite(user_id=user.id, listing_id=listing.id))
+    else:
+        session.delete(current)
+    kind = InteractionKind.FAVORITE if saved else InteractionKind.UNFAVORITE
+    session.add(InteractionEvent(user_id=user.id, listing_id=listing.id, kind=kind))
+    session.flush()
+    return saved
+
+
+def favorites_of(*, session: Session, user: User) -> list[Listing]:
+    """What a user saved, most recent first, with photos."""
+    return list(
+        session.exec(
+            select(Listing)
+            .join(Favorite, col(Favorite.listing_id) == col(Listing.id))
+            .where(Favorite.user_id == user.id)
+            .order_by(col(Favorite.created_at).desc())
+            .options(*_with_photos_and_seller())
+        )
+    )
+
+
+def favorite_ids(*, session: Session, user: User | None, listing_ids: Sequence[int]) -> set[int]:
+    """Which of these listings the user saved, in one query (for heart icons on a list)."""
+    if user is None or not listing_ids:
+        return set()
+    rows = session.exec(
+        select(Favorite.listing_id).where(
+            Favorite.user_id == user.id, col(Favorite.listing_id).in_(listing_ids)
+        )
+    )
+    return set(rows)
+
+
+def record_view(*, session: Session, listing: Listing, viewer: User | None) -> None:
+    """Note that someone looked at a listing (not its own seller)."""
+    if listing.status is not ListingStatus.ACTIVE:
+        return
+    if viewer is not None and viewer.id == listing.seller_id:
+        return
+    assert listing.id is not None
+    session.add(
+        InteractionEvent(
+            user_id=viewer.id if viewer else None, listing_id=listing.id, kind=InteractionKind.VIEW
+        )
+    )

@@ -1,0 +1,1 @@
+"""resale: the shell of the marketplace and the trade itself."""

@@ -1,0 +1,118 @@
+"""The ``resale`` command: serve, db upgrade, seed, and room for more."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="resale: a second-hand marketplace with carbon accounting.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    reload: Annotated[bool, typer.Option(help="Restart when code changes (development).")] = False,
+    workers: Annotated[int, typer.Option(help="Worker processes (production).")] = 1,
+) -> None:
+    """Serve the web app and the JSON API."""
+    import uvicorn
+
+    from resale.config import settings
+
+    shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
+    typer.secho(f"\n  resale is running at http://{shown}:{port}", fg=typer.colors.GREEN, bold=True)
+    typer.echo(
+        f"  API docs: http://{shown}:{port}/docs   database: {_describe_db(settings.sqlalchemy_url)}"
+    )
+    typer.echo("  Press Ctrl+C to stop.\n")
+    uvicorn.run(
+        "resale.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        reload=reload,
+        workers=None if reload else workers,
+        proxy_headers=True,
+    )
+
+
+def _describe_db(url: str) -> str:
+    import sqlalchemy as sa
+
+    return sa.make_url(url).render_as_string(hide_password=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    from resale.config import settings
+    from resale.migrations import upgrade
+
+    upgrade(revision=revision)
+    typer.echo(f"database is at {revision}: {_describe_db(settings.sqlalchemy_url)}")
+
+
+@db_app.command("revision")
+def db_revision(
+    message: Annotated[str, typer.Option("-m", "--message", help="What the migration does.")],
+    autogenerate: Annotated[
+        bool, typer.Option(help="Compare the models with the database.")
+    ] = True,
+) -> None:
+    """Write a new migration (for developers changing models)."""
+    from alembic import command
+
+    from resale.migrations import alembic_config
+
+    command.revision(alembic_config(), message=message, autogenerate=autogenerate)
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the revision the database is at."""
+    from alembic import command
+
+    from resale.migrations import alembic_config
+
+    command.current(alembic_config(), verbose=False)
+
+
+@app.command()
+def seed(
+    users: Annotated[int, typer.Option(min=1, help="Demo users to create.")] = 300,
+    listings: Annotated[int, typer.Option(min=1, help="Demo listings to create.")] = 3000,
+    if_empty: Annotated[bool, typer.Option(help="Do nothing if the database has users.")] = False,
+    random_seed: Annotated[int, typer.Option(help="Seed of the random generator.")] = 2026,
+) -> None:
+    """Fill the database with a believable demo marketplace (clearly marked as demo)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from sqlmodel import Session
+
+    from resale import seed as demo
+    from resale.db import get_engine
+
+    with Session(get_engine()) as session:
+        if if_empty and not demo.is_empty(session=session):
+            typer.echo("database already has data; not seeding")
+            return
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        ) as progress:
+            summary = demo.seed(
+                session=session,
+                users=users,
+                listings=listings,
+                random_seed=random_seed,
+                progress=progress,
+            )
+        session.commit()
+    typer.echo(summary)

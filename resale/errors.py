@@ -1,0 +1,117 @@
+"""Domain errors carry their HTTP status; one handler renders them for the API and for pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ResaleError(Exception):
+    """An expected failure with a message meant for the person who caused it."""
+
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None, status_code: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if status_code is not None:
+            self.status_code = status_code
+
+    def detail(self) -> Any:
+        """The JSON ``detail``: shaped like FastAPI's validation errors when a field is named."""
+        if self.field is None:
+            return self.message
+        return [{"loc": ["body", self.field], "msg": self.message, "type": type(self).__name__}]
+
+
+class InvalidInput(ResaleError):
+    status_code = 422
+
+
+class NotAuthenticated(ResaleError):
+    status_code = 401
+
+    def __init__(self, message: str = "Please log in to continue.") -> None:
+        super().__init__(message)
+
+
+class PermissionDenied(ResaleError):
+    status_code = 403
+
+
+class NotFound(ResaleError):
+    status_code = 404
+
+
+class Conflict(ResaleError):
+    status_code = 409
+
+
+class CsrfFailed(ResaleError):
+    status_code = 403
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This form had expired or came from somewhere else. Please reload the page and try again."
+        )
+
+
+def is_api_request(path: str) -> bool:
+    return path.startswith("/api/")
+
+
+def install_handlers(app: Any) -> None:
+    """One handler per kind of failure, answering JSON under /api and a page elsewhere."""
+    import logging
+
+    from fastapi import Request
+    from fastapi.exception_handlers import request_validation_exception_handler
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse, Response
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    from resale import web
+
+    log = logging.getLogger("resale.errors")
+
+    def error_page(request: Request, status_code: int, message: str) -> Response:
+        return web.render(
+            request,
+            "errors/error.html",
+            {"status_code": status_code, "message": message},
+            status_code=status_code,
+        )
+
+    async def on_resale_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ResaleError)
+        if is_api_request(request.url.path):
+            headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+            return JSONResponse({"detail": exc.detail()}, exc.status_code, headers=headers)
+        if isinstance(exc, NotAuthenticated):
+            return web.redirect(web.login_url(request.url.path), flash=exc.message, kind="info")
+        return error_page(request, exc.status_code, exc.message)
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if is_api_request(request.url.path):
+            return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
+        message = "We could not find that page." if exc.status_code == 404 else str(exc.detail)
+        return error_page(request, exc.status_code, message)
+
+    async def on_validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        if is_api_request(request.url.path):
+            return await request_validation_exception_handler(request, exc)
+        # Pages validate their forms themselves; this is a malformed address.
+        return error_page(request, 404, "We could not find that page.")
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if is_api_request(request.url.path):
+            return JSONResponse({"detail": "Internal server error"}, 500)
+        return error_page(request, 500, "Something went wrong on our side. Please try again.")
+
+    app.add_exception_handler(ResaleError, on_resale_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,130 @@
+"""Places people can live in, great-circle distance, and the rounding others see."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    slug: str
+    name: str
+    city: str
+    country: str
+    lat: float
+    lon: float
+
+    @property
+    def currency(self) -> str:
+        return "GBP" if self.country == "GB" else "EUR"
+
+
+def _p(slug: str, name: str, city: str, country: str, lat: float, lon: float) -> Place:
+    return Place(slug, name, city, country, lat, lon)
+
+
+# Neighbourhoods of a few real cities (centre coordinates), so that distances
+# inside a city vary from a few hundred metres to tens of kilometres.
+PLACES: tuple[Place, ...] = (
+    _p("paris-marais", "Paris, Le Marais", "Paris", "FR", 48.8590, 2.3620),
+    _p("paris-montmartre", "Paris, Montmartre", "Paris", "FR", 48.8867, 2.3431),
+    _p("paris-bastille", "Paris, Bastille", "Paris", "FR", 48.8532, 2.3692),
+    _p("paris-belleville", "Paris, Belleville", "Paris", "FR", 48.8720, 2.3770),
+    _p("paris-montparnasse", "Paris, Montparnasse", "Paris", "FR", 48.8421, 2.3219),
+    _p("paris-batignolles", "Paris, Batignolles", "Paris", "FR", 48.8873, 2.3168),
+    _p("boulogne-billancourt", "Boulogne-Billancourt", "Paris", "FR", 48.8397, 2.2399),
+    _p("vincennes", "Vincennes", "Paris", "FR", 48.8474, 2.4390),
+    _p("saint-denis", "Saint-Denis", "Paris", "FR", 48.9362, 2.3574),
+    _p("versailles", "Versailles", "Paris", "FR", 48.8049, 2.1204),
+    _p("lyon-presquile", "Lyon, Presqu'île", "Lyon", "FR", 45.7600, 4.8340),
+    _p("lyon-croix-rousse", "Lyon, Croix-Rousse", "Lyon", "FR", 45.7745, 4.8320),
+    _p("lyon-part-dieu", "Lyon, Part-Dieu", "Lyon", "FR", 45.7606, 4.8590),
+    _p("lyon-confluence", "Lyon, Confluence", "Lyon", "FR", 45.7406, 4.8183),
+    _p("villeurbanne", "Villeurbanne", "Lyon", "FR", 45.7719, 4.8902),
+    _p("berlin-mitte", "Berlin, Mitte", "Berlin", "DE", 52.5200, 13.4050),
+    _p("berlin-kreuzberg", "Berlin, Kreuzberg", "Berlin", "DE", 52.4986, 13.4030),
+    _p("berlin-prenzlauer-berg", "Berlin, Prenzlauer Berg", "Berlin", "DE", 52.5380, 13.4240),
+    _p("berlin-neukoelln", "Berlin, Neukölln", "Berlin", "DE", 52.4811, 13.4353),
+    _p("berlin-charlottenburg", "Berlin, Charlottenburg", "Berlin", "DE", 52.5163, 13.3041),
+    _p("berlin-friedrichshain", "Berlin, Friedrichshain", "Berlin", "DE", 52.5150, 13.4540),
+    _p("potsdam", "Potsdam", "Berlin", "DE", 52.3906, 13.0645),
+    _p("london-camden", "London, Camden", "London", "GB", 51.5390, -0.1426),
+    _p("london-hackney", "London, Hackney", "London", "GB", 51.5450, -0.0553),
+    _p("london-brixton", "London, Brixton", "London", "GB", 51.4613, -0.1156),
+    _p("london-islington", "London, Islington", "London", "GB", 51.5362, -0.1033),
+    _p("london-greenwich", "London, Greenwich", "London", "GB", 51.4826, -0.0077),
+    _p("london-shoreditch", "London, Shoreditch", "London", "GB", 51.5264, -0.0786),
+    _p("madrid-centro", "Madrid, Centro", "Madrid", "ES", 40.4168, -3.7038),
+    _p("madrid-malasana", "Madrid, Malasaña", "Madrid", "ES", 40.4260, -3.7040),
+    _p("madrid-lavapies", "Madrid, Lavapiés", "Madrid", "ES", 40.4086, -3.7010),
+    _p("madrid-chamberi", "Madrid, Chamberí", "Madrid", "ES", 40.4346, -3.7038),
+    _p("madrid-salamanca", "Madrid, Salamanca", "Madrid", "ES", 40.4300, -3.6800),
+    _p("milano-navigli", "Milano, Navigli", "Milano", "IT", 45.4520, 9.1760),
+    _p("milano-brera", "Milano, Brera", "Milano", "IT", 45.4720, 9.1880),
+    _p("milano-isola", "Milano, Isola", "Milano", "IT", 45.4880, 9.1890),
+    _p("milano-porta-romana", "Milano, Porta Romana", "Milano", "IT", 45.4520, 9.2030),
+    _p("amsterdam-jordaan", "Amsterdam, Jordaan", "Amsterdam", "NL", 52.3740, 4.8800),
+    _p("amsterdam-de-pijp", "Amsterdam, De Pijp", "Amsterdam", "NL", 52.3540, 4.8930),
+    _p("amsterdam-oost", "Amsterdam, Oost", "Amsterdam", "NL", 52.3600, 4.9300),
+)
+PLACES_BY_SLUG: dict[str, Place] = {p.slug: p for p in PLACES}
+NEAR_PLACE_KM = 25.0
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km between two points given in degrees."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = phi2 - phi1
+    dlmb = math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:
+    """(min_lat, max_lat, min_lon, max_lon) enclosing every point within ``radius_km``."""
+    dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
+    min_lat, max_lat = max(-90.0, lat - dlat), min(90.0, lat + dlat)
+    if min_lat <= -90.0 or max_lat >= 90.0:
+        return min_lat, max_lat, -180.0, 180.0
+    dlon = math.degrees(
+        radius_km / (EARTH_RADIUS_KM * math.cos(math.radians(max(abs(min_lat), abs(max_lat)))))
+    )
+    if dlon >= 180.0:
+        return min_lat, max_lat, -180.0, 180.0
+    # Near the antimeridian the box would wrap; widen to every longitude instead of splitting it.
+    if lon - dlon < -180.0 or lon + dlon > 180.0:
+        return min_lat, max_lat, -180.0, 180.0
+    return min_lat, max_lat, lon - dlon, lon + dlon
+
+
+def nearest_place(lat: float, lon: float) -> tuple[Place, float]:
+    """The listed place closest to a point, and its distance in km."""
+    return min(((p, haversine_km(lat, lon, p.lat, p.lon)) for p in PLACES), key=lambda t: t[1])
+
+
+def place_name_for(lat: float, lon: float) -> str:
+    """A name for a point (e.g. from the browser's geolocation) that does not reveal it."""
+    place, km = nearest_place(lat, lon)
+    return place.name if km <= 3 else (f"Near {place.city}" if km <= NEAR_PLACE_KM else "Elsewhere")
+
+
+def rounded_km(km: float) -> float:
+    """The distance shown to other people: coarse enough not to pinpoint anyone."""
+    if km < 1:
+        return 1.0
+    if km < 20:
+        return float(round(km))
+    if km < 100:
+        return float(5 * round(km / 5))
+    return float(10 * round(km / 10))
+
+
+def format_distance(km: float | None) -> str:
+    if km is None:
+        return ""
+    if km < 1:
+        return "under 1 km"
+    return f"{rounded_km(km):.0f} km"

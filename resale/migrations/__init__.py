@@ -1,0 +1,24 @@
+"""Alembic migrations: the only way the schema is made, in development, production and tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.config import Config
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """An Alembic config for this project; ``url`` overrides the configured database."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("path_separator", "os")
+    cfg.attributes["url"] = url
+    return cfg
+
+
+def upgrade(url: str | None = None, revision: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(url), revision)

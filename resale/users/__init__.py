@@ -1,0 +1,1 @@
+"""Accounts, login tokens and the profile with a home location."""

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from resale.db import UTCDateTime, str_enum, utcnow
+
+
+class UserBase(SQLModel):
+    display_name: str = Field(max_length=50)
+    place_name: str | None = Field(default=None, max_length=80)
+
+
+class User(UserBase, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Stored lower-cased, so the unique constraint makes email case-insensitive.
+    email: str = Field(max_length=254, unique=True)
+    password_hash: str = Field(max_length=255)
+    lat: float | None = Field(default=None)
+    lon: float | None = Field(default=None)
+    is_admin: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def has_location(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+
+class TokenKind(enum.StrEnum):
+    SESSION = "session"  # browser cookie
+    API = "api"  # OAuth2 bearer token
+
+
+class AuthToken(SQLModel, table=True):
+    """A login: the browser's session or an API bearer token. Only a hash of the token is kept."""
+
+    __tablename__ = "auth_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    kind: TokenKind = Field(sa_type=str_enum(TokenKind, "token_kind"))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)

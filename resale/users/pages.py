@@ -1,0 +1,168 @@
+"""Pages: register, log in, log out, profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request, Response
+from pydantic import ValidationError
+
+from resale import security, web
+from resale.config import settings
+from resale.db import SessionDep
+from resale.errors import ResaleError
+from resale.geo import PLACES, PLACES_BY_SLUG
+from resale.users import service
+from resale.users.dependencies import CurrentUser, OptionalUser, page_router
+from resale.users.models import TokenKind, User
+from resale.users.schemas import ProfileUpdate, UserCreate
+
+router = page_router()
+GEOLOCATION = "geolocation"
+
+
+def location_fields(form: dict[str, str]) -> dict[str, Any]:
+    """The home location chosen on a form: a listed place, or the browser's geolocation."""
+    choice = form.get("place_slug", "")
+    if choice == GEOLOCATION:
+        return {"lat": form.get("geo_lat") or None, "lon": form.get("geo_lon") or None}
+    place = PLACES_BY_SLUG.get(choice)
+    if place is None:
+        return {}
+    return {"place": place.name, "lat": place.lat, "lon": place.lon}
+
+
+def _place_slug_for(user: User) -> str:
+    for place in PLACES:
+        if user.place_name == place.name and user.lat == place.lat and user.lon == place.lon:
+            return place.slug
+    return GEOLOCATION if user.has_location else ""
+
+
+def _logged_in(response: Response, token: str) -> Response:
+    response.set_cookie(
+        security.SESSION_COOKIE,
+        token,
+        max_age=settings.session_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
+    # A fresh CSRF token for the new login, so one seen before it is worthless.
+    response.delete_cookie(security.CSRF_COOKIE)
+    return response
+
+
+def _form_page(
+    request: Request,
+    name: str,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    return web.render(
+        request,
+        name,
+        {"values": values, "errors": errors, "places": PLACES},
+        status_code=status_code,
+    )
+
+
+@router.get("/register")
+def register_page(request: Request, user: OptionalUser, next: str = "/") -> Response:
+    if user is not None:
+        return web.redirect(web.safe_next(next))
+    return _form_page(request, "users/register.html", {"next": next}, {})
+
+
+@router.post("/register")
+async def register_submit(request: Request, session: SessionDep) -> Response:
+    values = web.form_values(await request.form())
+    try:
+        data = UserCreate.model_validate(
+            {
+                "email": values.get("email", ""),
+                "password": values.get("password", ""),
+                "display_name": values.get("display_name", ""),
+                **location_fields(values),
+            }
+        )
+        user = service.register(session=session, data=data)
+    except ValidationError as exc:
+        errors = web.field_errors(exc)
+        if "lat" in errors or "lon" in errors or "place" in errors:
+            errors["place_slug"] = "We could not read that location; choose a place from the list."
+        values.pop("password", None)
+        return _form_page(request, "users/register.html", values, errors, 422)
+    except ResaleError as exc:
+        values.pop("password", None)
+        return _form_page(
+            request,
+            "users/register.html",
+            values,
+            {exc.field or "__all__": exc.message},
+            exc.status_code,
+        )
+    token, _ = service.issue_token(session=session, user=user, kind=TokenKind.SESSION)
+    response = web.redirect(
+        web.safe_next(values.get("next")), flash=f"Welcome to resale, {user.display_name}!"
+    )
+    return _logged_in(response, token)
+
+
+@router.get("/login")
+def login_page(request: Request, user: OptionalUser, next: str = "/") -> Response:
+    if user is not None:
+        return web.redirect(web.safe_next(next))
+    return _form_page(request, "users/login.html", {"next": next}, {})
+
+
+@router.post("/login")
+async def login_submit(request: Request, session: SessionDep) -> Response:
+    values = web.form_values(await request.form())
+    try:
+        user = service.authenticate(
+            session=session, email=values.get("email", ""), password=values.get("password", "")
+        )
+    except ResaleError as exc:
+        values.pop("password", None)
+        return _form_page(request, "users/login.html", values, {"__all__": exc.message}, 400)
+    token, _ = service.issue_token(session=session, user=user, kind=TokenKind.SESSION)
+    return _logged_in(web.redirect(web.safe_next(values.get("next"))), token)
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep) -> Response:
+    token = request.cookies.get(security.SESSION_COOKIE)
+    if token:
+        service.revoke_token(session=session, token=token)
+    response = web.redirect("/", flash="You are logged out.", kind="info")
+    response.delete_cookie(security.SESSION_COOKIE)
+    return response
+
+
+@router.get("/profile")
+def profile_page(request: Request, user: CurrentUser) -> Response:
+    values = {
+        "display_name": user.display_name,
+        "place_slug": _place_slug_for(user),
+        "geo_lat": "" if user.lat is None else str(user.lat),
+        "geo_lon": "" if user.lon is None else str(user.lon),
+    }
+    return _form_page(request, "users/profile.html", values, {})
+
+
+@router.post("/profile")
+async def profile_submit(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    values = web.form_values(await request.form())
+    try:
+        data = ProfileUpdate.model_validate(
+            {"display_name": values.get("display_name", ""), **location_fields(values)}
+        )
+    except ValidationError as exc:
+        errors = web.field_errors(exc)
+        if "lat" in errors or "lon" in errors or "place" in errors:
+            errors["place_slug"] = "We could not read that location; choose a place from the list."
+        return _form_page(request, "users/profile.html", values, errors, 422)
+    service.update_profile(session=session, user=user, data=data)
+    return web.redirect("/profile", flash="Your profile is saved.")

@@ -1,0 +1,123 @@
+"""Accounts: registration, login tokens, profile."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from resale import security
+from resale.config import settings
+from resale.db import utcnow
+from resale.errors import Conflict, NotAuthenticated
+from resale.geo import place_name_for
+from resale.users.models import AuthToken, TokenKind, User
+from resale.users.schemas import HomeLocation, ProfileUpdate, UserCreate
+
+WRONG_CREDENTIALS = "Wrong email or password."
+
+
+class EmailTaken(Conflict):
+    def __init__(self) -> None:
+        super().__init__("An account with this email already exists.", field="email")
+
+
+class WrongCredentials(NotAuthenticated):
+    def __init__(self) -> None:
+        super().__init__(WRONG_CREDENTIALS)
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def get_by_email(*, session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == normalize_email(email))).first()
+
+
+def _apply_location(user: User, location: HomeLocation) -> None:
+    if location.lat is None or location.lon is None:
+        user.place_name, user.lat, user.lon = None, None, None
+        return
+    user.lat, user.lon = location.lat, location.lon
+    user.place_name = location.place or place_name_for(location.lat, location.lon)
+
+
+def register(*, session: Session, data: UserCreate) -> User:
+    """Create an account; the email must not be taken (in any letter case)."""
+    email = normalize_email(str(data.email))
+    if get_by_email(session=session, email=email) is not None:
+        raise EmailTaken()
+    user = User(
+        email=email,
+        password_hash=security.hash_password(data.password),
+        display_name=data.display_name,
+    )
+    _apply_location(user, data)
+    session.add(user)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except sa.exc.IntegrityError as exc:  # a concurrent registration won the race
+        raise EmailTaken() from exc
+    return user
+
+
+def authenticate(*, session: Session, email: str, password: str) -> User:
+    """The user with these credentials; the error never says which of the two was wrong."""
+    user = get_by_email(session=session, email=email)
+    if not security.verify_password(password, user.password_hash if user else None) or user is None:
+        raise WrongCredentials()
+    if security.password_needs_rehash(user.password_hash):
+        user.password_hash = security.hash_password(password)
+        session.add(user)
+    return user
+
+
+def issue_token(*, session: Session, user: User, kind: TokenKind) -> tuple[str, int]:
+    """A new login token for ``user`` and its lifetime in seconds; only its digest is stored."""
+    days = settings.session_days if kind is TokenKind.SESSION else settings.api_token_days
+    token = security.new_token()
+    lifetime = timedelta(days=days)
+    assert user.id is not None
+    session.add(
+        AuthToken(
+            token_hash=security.token_digest(token),
+            user_id=user.id,
+            kind=kind,
+            expires_at=utcnow() + lifetime,
+        )
+    )
+    session.flush()
+    return token, int(lifetime.total_seconds())
+
+
+def user_for_token(*, session: Session, token: str, kind: TokenKind) -> User | None:
+    """The user a live token of this kind belongs to, or None."""
+    row = session.exec(
+        select(User)
+        .join(AuthToken, col(AuthToken.user_id) == col(User.id))
+        .where(
+            AuthToken.token_hash == security.token_digest(token),
+            AuthToken.kind == kind,
+            col(AuthToken.expires_at) > utcnow(),
+        )
+    ).first()
+    return row
+
+
+def revoke_token(*, session: Session, token: str) -> None:
+    """Log out: the token stops working at once."""
+    session.execute(
+        sa.delete(AuthToken).where(col(AuthToken.token_hash) == security.token_digest(token))
+    )
+
+
+def update_profile(*, session: Session, user: User, data: ProfileUpdate) -> User:
+    """Change the display name and home location."""
+    user.display_name = data.display_name
+    _apply_location(user, data)
+    session.add(user)
+    session.flush()
+    return user

@@ -1,0 +1,150 @@
+"""Jinja2 templates, people-friendly formats, flash messages and the page render helper."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from resale import security
+from resale.config import settings
+from resale.db import utcnow
+from resale.geo import format_distance
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = PROJECT_ROOT / "static"
+FLASH_COOKIE = "resale_flash"
+
+CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
+
+
+def format_money(cents: int, currency: str) -> str:
+    """``1250, "EUR"`` -> ``€12.50``; whole amounts drop the cents (``€120``)."""
+    units, rest = divmod(abs(cents), 100)
+    amount = f"{units:,}" if rest == 0 else f"{units:,}.{rest:02d}"
+    sign = "-" if cents < 0 else ""
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {currency}"
+
+
+def time_ago(when: datetime | None) -> str:
+    if when is None:
+        return ""
+    seconds = max(0, int((utcnow() - when).total_seconds()))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"
+
+
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+templates.env.filters["money"] = format_money
+templates.env.filters["distance"] = format_distance
+templates.env.filters["ago"] = time_ago
+templates.env.globals["site_name"] = "resale"
+
+
+def _flash_encode(messages: list[dict[str, str]]) -> str:
+    raw = base64.urlsafe_b64encode(json.dumps(messages).encode()).decode()
+    return security.sign(raw, secret=settings.secret_key, purpose="flash")
+
+
+def _flash_decode(cookie: str | None) -> list[dict[str, str]]:
+    if not cookie:
+        return []
+    raw = security.unsign(cookie, secret=settings.secret_key, purpose="flash")
+    if raw is None:
+        return []
+    try:
+        data = json.loads(base64.urlsafe_b64decode(raw))
+    except ValueError:
+        return []
+    return [m for m in data if isinstance(m, dict)] if isinstance(data, list) else []
+
+
+def redirect(url: str, *, flash: str | None = None, kind: str = "success") -> RedirectResponse:
+    """A 303 redirect after a form post, optionally carrying a one-time message."""
+    response = RedirectResponse(url, status_code=303)
+    if flash:
+        response.set_cookie(
+            FLASH_COOKIE,
+            _flash_encode([{"kind": kind, "text": flash}]),
+            max_age=60,
+            httponly=True,
+            samesite="lax",
+            secure=settings.secure_cookies,
+        )
+    return response
+
+
+def login_url(next_path: str) -> str:
+    return f"/login?next={quote(next_path, safe='/')}"
+
+
+def safe_next(next_path: str | None) -> str:
+    """Only follow local paths after login, never another site."""
+    if next_path and next_path.startswith("/") and not next_path.startswith("//"):
+        return next_path
+    return "/"
+
+
+def render(
+    request: Request,
+    name: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> Response:
+    """Render a page with what every page needs: the viewer, the CSRF token, flash messages."""
+    flashes = _flash_decode(request.cookies.get(FLASH_COOKIE))
+    ctx: dict[str, Any] = {
+        "user": getattr(request.state, "user", None),
+        "csrf_token": security.csrf_token(request),
+        "flashes": flashes,
+        "is_development": settings.is_development,
+        "search_q": request.query_params.get("q", ""),
+    }
+    ctx.update(context or {})
+    response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    new_token = getattr(request.state, "new_csrf_token", None)
+    if new_token:
+        response.set_cookie(
+            security.CSRF_COOKIE,
+            new_token,
+            httponly=True,
+            samesite="lax",
+            secure=settings.secure_cookies,
+        )
+    if flashes:
+        response.delete_cookie(FLASH_COOKIE)
+    return response
+
+
+def field_errors(exc: Exception) -> dict[str, str]:
+    """Pydantic errors as ``{field: message}`` for showing beside form fields."""
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError):
+        return {"__all__": str(exc)}
+    errors: dict[str, str] = {}
+    for err in exc.errors():
+        loc = [str(part) for part in err["loc"]]
+        field = loc[0] if loc else "__all__"
+        message = str(err["msg"]).removeprefix("Value error, ")
+        errors.setdefault(field, message[:1].upper() + message[1:])
+    return errors
+
+
+def form_values(form: Mapping[str, Any]) -> dict[str, str]:
+    """The text fields of a submitted form, to fill the form again after an error."""
+    return {k: v.strip() for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}

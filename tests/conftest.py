@@ -1,0 +1,169 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL, each in a rolled-back transaction.
+
+The schema is always built by the Alembic migrations, never by create_all,
+so a model change without its migration fails here.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+# Settings are read once at import: point them at a scratch directory first.
+_SCRATCH = Path(tempfile.mkdtemp(prefix="resale-tests-"))
+os.environ["RESALE_ENV"] = "test"
+os.environ["RESALE_SECRET_KEY"] = "test-secret-key-" + "x" * 32
+os.environ["RESALE_DATA_DIR"] = str(_SCRATCH)
+os.environ.pop("RESALE_DATABASE_URL", None)
+
+import pytest  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from resale.db import get_session, make_engine  # noqa: E402
+from resale.migrations import upgrade  # noqa: E402
+
+POSTGRES_URL = os.environ.get(
+    "RESALE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_POSTGRES = os.environ.get("RESALE_TEST_REQUIRE_POSTGRES") == "1"
+_postgres_skip_reason: str | None = None
+
+
+def _postgres_engine() -> Iterator[Engine]:
+    """A fresh database on the PostgreSQL server for this run, dropped afterwards."""
+    global _postgres_skip_reason
+    admin_url = sa.make_url(POSTGRES_URL)
+    try:
+        admin = sa.create_engine(
+            admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+        )
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:
+        reason = f"PostgreSQL not reachable at {admin_url.render_as_string()}: {str(exc.orig).strip().splitlines()[0]}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"{reason} (RESALE_TEST_REQUIRE_POSTGRES=1)", pytrace=False)
+        _postgres_skip_reason = reason
+        pytest.skip(f"{reason}; set RESALE_TEST_POSTGRES_URL to run these tests on PostgreSQL")
+    name = f"resale_test_{os.getpid()}_{secrets.token_hex(3)}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _sqlite_engine(directory: Path) -> Iterator[Engine]:
+    url = f"sqlite:///{directory / 'test.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """A migrated database of each kind, shared by the whole run."""
+    if request.param == "sqlite":
+        yield from _sqlite_engine(tmp_path_factory.mktemp("sqlite"))
+    else:
+        yield from _postgres_engine()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session inside one transaction that is rolled back after the test.
+
+    The app's own commits become SAVEPOINT releases, so a request commits as
+    in production while the test still leaves the database as it found it.
+    """
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        db = Session(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        try:
+            yield db
+        finally:
+            db.close()
+            transaction.rollback()
+
+
+@pytest.fixture
+def app(session: Session) -> Iterator[object]:
+    from resale.app import create_app
+
+    application = create_app()
+
+    def test_session() -> Iterator[Session]:
+        # What the test set up counts as committed before the request, as it
+        # would be in production: a failing request rolls back only itself.
+        session.commit()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+    application.dependency_overrides[get_session] = test_session
+    yield application
+    application.dependency_overrides.clear()
+
+
+@pytest.fixture
+def client(app: object) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=True) as test_client:  # type: ignore[arg-type]
+        yield test_client
+
+
+@pytest.fixture
+def media_dir() -> Path:
+    from resale.config import settings
+
+    return settings.media_dir
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say plainly how many tests ran on each database, and why PostgreSQL was skipped."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            if getattr(report, "when", "call") not in ("call", "setup"):
+                continue
+            db = (
+                "postgresql"
+                if "[postgresql" in nodeid
+                else "sqlite"
+                if "[sqlite" in nodeid
+                else "no database"
+            )
+            counts.setdefault(db, {}).setdefault(outcome, 0)
+            counts[db][outcome] += 1
+    if not counts:
+        return
+    terminalreporter.section("tests per database")
+    for db in ("sqlite", "postgresql", "no database"):
+        if db in counts:
+            parts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts[db].items()))
+            terminalreporter.write_line(f"{db:>12}: {parts}")
+    if _postgres_skip_reason:
+        terminalreporter.write_line(
+            f"PostgreSQL tests were SKIPPED: {_postgres_skip_reason}", yellow=True
+        )
