@@ -111,12 +111,9 @@ def _form_context(values: dict[str, str], errors: dict[str, str], **extra: Any) 
 
 
 def _values_of(listing: Listing) -> dict[str, str]:
+    # Listing points are kept on a grid, so a listed place is recognised by its name.
     place_slug = next(
-        (
-            p.slug
-            for p in PLACES
-            if (p.name, p.lat, p.lon) == (listing.place_name, listing.lat, listing.lon)
-        ),
+        (p.slug for p in PLACES if p.name == listing.place_name),
         "geolocation" if listing.has_point else "",
     )
     return {

@@ -97,7 +97,7 @@ def categories() -> list[CategoryPublic]:
 def create_listing(data: ListingCreate, user: CurrentUser, session: SessionDep) -> ListingPublic:
     """Create a draft. Add photos, then publish it."""
     listing = service.create_draft(session=session, seller=user, data=data)
-    return listing_out(listing, viewer=user, favorite=False)
+    return listing_out(listing, viewer=user, favorite=None)
 
 
 @router.get("/me/listings", response_model=list[ListingPrivate])

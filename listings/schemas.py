@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from listings import taxonomy
 from listings.models import Condition, ListingStatus
-from resale.fields import Latitude, Longitude, blank_to_none, text_check
+from resale.fields import PointIn, blank_to_none, text_check
 
 CURRENCIES = ("EUR", "GBP", "USD", "CHF", "SEK", "DKK", "PLN", "CZK")
 MIN_PRICE_CENTS = 100
@@ -48,21 +48,9 @@ Brand = Annotated[
     Annotated[str, AfterValidator(text_check(1, 60))] | None, BeforeValidator(blank_to_none)
 ]
 WeightKg = Annotated[float, Field(gt=0, le=1000)]
-PlaceName = Annotated[str, AfterValidator(text_check(1, 80))]
 
 
-class _Point(BaseModel):
-    @model_validator(mode="after")
-    def _point_is_whole(self) -> Self:
-        lat, lon = getattr(self, "lat", None), getattr(self, "lon", None)
-        if (lat is None) != (lon is None):
-            raise ValueError(
-                f"{'lon' if lon is None else 'lat'} is required with the other coordinate"
-            )
-        return self
-
-
-class ListingCreate(_Point):
+class ListingCreate(PointIn):
     title: Title
     description: Description
     category: CategorySlug
@@ -71,12 +59,9 @@ class ListingCreate(_Point):
     currency: Currency = "EUR"
     brand: Brand = None
     weight_kg: WeightKg | None = None
-    place: PlaceName | None = None
-    lat: Latitude | None = None
-    lon: Longitude | None = None
 
 
-class ListingUpdate(_Point):
+class ListingUpdate(PointIn):
     """A partial change: only the fields sent are changed."""
 
     title: Title | None = None
@@ -87,9 +72,6 @@ class ListingUpdate(_Point):
     currency: Currency | None = None
     brand: Brand = None
     weight_kg: WeightKg | None = None
-    place: PlaceName | None = None
-    lat: Latitude | None = None
-    lon: Longitude | None = None
 
 
 class PhotoPublic(BaseModel):
@@ -129,13 +111,15 @@ class ListingPublic(BaseModel):
     )
     seller: SellerPublic
     photos: list[PhotoPublic]
-    favorite: bool | None = Field(description="Saved by the viewer (null when not signed in)")
+    favorite: bool | None = Field(
+        description="Saved by the viewer (null when not signed in, or for the seller)"
+    )
     created_at: datetime
     published_at: datetime | None
 
 
 class ListingPrivate(ListingPublic):
-    """What the seller sees of their own listing: also the exact point."""
+    """What the seller sees of their own listing: also its point (kept at ~1 km precision)."""
 
     lat: float | None
     lon: float | None

@@ -23,7 +23,7 @@ from listings.schemas import ListingCreate, ListingUpdate
 from resale.config import settings
 from resale.db import on_commit, on_rollback, utcnow
 from resale.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from resale.geo import bounding_box, haversine_km, place_name_for
+from resale.geo import bounding_box, haversine_km, place_name_for, public_point
 from resale.users.models import User
 
 EDITABLE = {ListingStatus.DRAFT, ListingStatus.ACTIVE, ListingStatus.WITHDRAWN}
@@ -87,8 +87,9 @@ def get_owned_listing(*, session: Session, listing_id: int, owner: User) -> List
 def _apply_location(
     listing: Listing, *, place: str | None, lat: float | None, lon: float | None
 ) -> None:
+    """Set where the item is: the place name and its public (grid) point."""
     if lat is not None and lon is not None:
-        listing.lat, listing.lon = lat, lon
+        listing.lat, listing.lon = public_point(lat, lon)
         listing.place_name = place or place_name_for(lat, lon)
     elif place is not None:
         raise InvalidInput("A place needs its lat and lon.", field="lat")
@@ -102,11 +103,11 @@ def create_draft(*, session: Session, seller: User, data: ListingCreate) -> List
         seller=seller,
         photos=[],
         **data.model_dump(exclude={"place", "lat", "lon"}),
-        place_name=seller.place_name,
-        lat=seller.lat,
-        lon=seller.lon,
     )
-    _apply_location(listing, place=data.place, lat=data.lat, lon=data.lon)
+    if data.lat is not None:
+        _apply_location(listing, place=data.place, lat=data.lat, lon=data.lon)
+    else:
+        _apply_location(listing, place=seller.place_name, lat=seller.lat, lon=seller.lon)
     session.add(listing)
     session.flush()
     return listing
@@ -264,7 +265,8 @@ def seller_listings(*, session: Session, seller: User) -> list[Listing]:
 
 
 def is_favorite(*, session: Session, user: User | None, listing: Listing) -> bool | None:
-    if user is None:
+    """Whether the viewer saved it; None where it makes no sense (visitor, or the seller)."""
+    if user is None or user.id == listing.seller_id:
         return None
     return session.get(Favorite, (user.id, listing.id)) is not None
 
@@ -274,6 +276,8 @@ def set_favorite(*, session: Session, user: User, listing: Listing, saved: bool)
     assert user.id is not None and listing.id is not None
     if saved and listing.status is not ListingStatus.ACTIVE:
         raise Conflict("Only a listing that is on sale can be saved.")
+    if saved and listing.seller_id == user.id:
+        raise Conflict("This is your own listing.")
     current = session.get(Favorite, (user.id, listing.id))
     if saved == (current is not None):
         return saved

@@ -65,7 +65,7 @@ def install_handlers(app: Any) -> None:
     import logging
 
     from fastapi import Request
-    from fastapi.exception_handlers import request_validation_exception_handler
+    from fastapi.encoders import jsonable_encoder
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse, Response
     from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -101,7 +101,12 @@ def install_handlers(app: Any) -> None:
     async def on_validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         if is_api_request(request.url.path):
-            return await request_validation_exception_handler(request, exc)
+            # Like FastAPI's answer, minus the echoed input: it may hold a password.
+            errors = [
+                {k: v for k, v in error.items() if k not in ("input", "url")}
+                for error in exc.errors()
+            ]
+            return JSONResponse({"detail": jsonable_encoder(errors)}, 422)
         # Pages validate their forms themselves; this is a malformed address.
         return error_page(request, 404, "We could not find that page.")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_validator
 
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
@@ -30,3 +30,36 @@ def text_check(min_length: int, max_length: int, *, one_line: bool = True) -> Ca
 def blank_to_none(value: Any) -> Any:
     """For optional text: a blank value means "not given"."""
     return None if isinstance(value, str) and not value.strip() else value
+
+
+PlaceName = Annotated[str, AfterValidator(text_check(1, 80))]
+
+
+class PointIn(BaseModel):
+    """An optional point with its place name: lat and lon come together, a name needs its point.
+
+    Checked field by field (not on the whole model) so every error names a field.
+    """
+
+    lat: Latitude | None = None
+    lon: Longitude | None = Field(default=None, validate_default=True)
+    place: PlaceName | None = Field(default=None, validate_default=True)
+
+    @field_validator("lon")
+    @classmethod
+    def _lon_pairs_with_lat(cls, lon: float | None, info: ValidationInfo) -> float | None:
+        if "lat" not in info.data:  # lat was itself invalid; that error says enough
+            return lon
+        lat = info.data["lat"]
+        if lat is not None and lon is None:
+            raise ValueError("lon is required when lat is given")
+        if lat is None and lon is not None:
+            raise ValueError("lat is required when lon is given")
+        return lon
+
+    @field_validator("place")
+    @classmethod
+    def _place_needs_point(cls, place: str | None, info: ValidationInfo) -> str | None:
+        if place is not None and info.data.get("lat") is None and "lat" in info.data:
+            raise ValueError("a place needs its lat and lon")
+        return place

@@ -111,6 +111,18 @@ def place_name_for(lat: float, lon: float) -> str:
     return place.name if km <= 3 else (f"Near {place.city}" if km <= NEAR_PLACE_KM else "Elsewhere")
 
 
+PUBLIC_POINT_DECIMALS = 2  # 0.01 degree: about 1.1 km north-south, 0.7 km east-west in Europe
+
+
+def public_point(lat: float, lon: float) -> tuple[float, float]:
+    """Where a listing is said to be: a grid point near it, never someone's exact home.
+
+    Every distance other people see (and later search by) is measured from this
+    point, so no number of queries from chosen places can pinpoint a seller.
+    """
+    return round(lat, PUBLIC_POINT_DECIMALS), round(lon, PUBLIC_POINT_DECIMALS)
+
+
 def rounded_km(km: float) -> float:
     """The distance shown to other people: coarse enough not to pinpoint anyone."""
     if km < 1:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
 from resale.db import SessionDep
+from resale.errors import InvalidInput
 from resale.users import service
 from resale.users.dependencies import CurrentUser, oauth2_scheme
 from resale.users.models import TokenKind
@@ -34,9 +35,10 @@ def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: Sessio
 def revoke(
     user: CurrentUser, session: SessionDep, bearer: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> None:
-    """Log out an API client: its token stops working."""
-    if bearer:
-        service.revoke_token(session=session, token=bearer)
+    """Log out an API client: the bearer token sent stops working (browsers use /logout)."""
+    if not bearer:
+        raise InvalidInput("Send the token to end as an Authorization: Bearer header.")
+    service.revoke_token(session=session, token=bearer)
 
 
 @router.get("/me", response_model=UserPrivate)

@@ -1,31 +1,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
-from resale.fields import Latitude, Longitude, text_check
+from resale.fields import PointIn, text_check
 
 DisplayName = Annotated[str, AfterValidator(text_check(1, 50))]
-PlaceName = Annotated[str, AfterValidator(text_check(1, 80))]
 
 
-class HomeLocation(BaseModel):
-    """A place name with its point; a point without a name gets the nearest listed place's name."""
-
-    place: PlaceName | None = None
-    lat: Latitude | None = None
-    lon: Longitude | None = None
-
-    @model_validator(mode="after")
-    def _point_is_whole(self) -> Self:
-        if (self.lat is None) != (self.lon is None):
-            missing = "lon" if self.lon is None else "lat"
-            raise ValueError(f"{missing} is required when the other coordinate is given")
-        if self.place is not None and self.lat is None:
-            raise ValueError("a place needs its lat and lon")
-        return self
+class HomeLocation(PointIn):
+    """A home: a place name with its point; a point without a name gets the nearest place's name."""
 
 
 class UserCreate(HomeLocation):
