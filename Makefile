@@ -8,7 +8,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint typecheck pytest install install-dev seed clean lock
+.PHONY: run test lint typecheck pytest install install-dev clean lock
 
 run: $(VENV)/.installed
 	$(BIN)/resale db upgrade
@@ -44,10 +44,6 @@ $(VENV)/.installed: $(VENV)/bin/python pyproject.toml constraints.txt
 $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml constraints.txt
 	$(PIP) install -c constraints.txt -e '.[dev]'
 	@touch $@
-
-seed: $(VENV)/.installed
-	$(BIN)/resale db upgrade
-	$(BIN)/resale seed
 
 # Re-pin after changing dependencies in pyproject.toml.
 lock: $(VENV)/bin/python

@@ -1,0 +1,373 @@
+"""The demo seed: a believable marketplace, fast, deterministic, and consistent with the rules."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from PIL import Image, ImageStat
+from sqlmodel import Session, col, func, select
+
+from listings import photos as photo_store
+from listings.models import (
+    Condition,
+    Favorite,
+    InteractionEvent,
+    InteractionKind,
+    Listing,
+    ListingPhoto,
+    ListingStatus,
+)
+from listings.schemas import MAX_PRICE_CENTS, MIN_PRICE_CENTS
+from listings.taxonomy import LEAVES, PARENTS
+from resale import demo_catalog as catalog
+from resale import seed as demo
+from resale.db import utcnow
+from resale.geo import PLACES, haversine_km, public_point
+from resale.security import verify_password
+from resale.users.models import User
+
+USERS, LISTINGS, SEED = 30, 300, 7
+PLACES_BY_NAME = {place.name: place for place in PLACES}
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+T = TypeVar("T")
+
+
+@pytest.fixture
+def summary(session: Session) -> str:
+    return demo.seed(session=session, users=USERS, listings=LISTINGS, random_seed=SEED)
+
+
+def _all(session: Session, model: type[T]) -> list[T]:
+    return list(session.exec(select(model)))
+
+
+# --- the pure catalogue -------------------------------------------------------------------
+
+
+def test_catalogue_covers_every_leaf_and_group() -> None:
+    assert catalog.uncovered_leaves() == []
+    assert catalog.unknown_entries() == []
+    assert sorted(catalog.GROUPS) == sorted(p.slug for p in PARENTS)
+    for entry in catalog.CATALOG.values():
+        assert entry.models, entry.slug
+        low, high = entry.price_cents
+        assert MIN_PRICE_CENTS <= low < high <= MAX_PRICE_CENTS, entry.slug
+        assert 0 < entry.weight_kg[0] <= entry.weight_kg[1] <= 1000, entry.slug
+        assert entry.share > 0, entry.slug
+        assert len(entry.notes) >= 2, entry.slug
+
+
+def test_the_longest_possible_title_and_brand_fit_the_columns() -> None:
+    for entry in catalog.CATALOG.values():
+        longest_brand = max((len(b) + 1 for b in entry.brands), default=0)
+        longest_detail = max((len(d) + 2 for d in entry.details), default=0)
+        for model in entry.models:
+            extra = 0 if model.brand else longest_brand
+            assert len(model.name) + extra + longest_detail <= 100, model.name
+            assert model.brand is None or len(model.brand) <= 60
+            assert ": " not in model.name and "*" not in model.name, model.name
+
+
+def test_every_phrase_is_one_sentence() -> None:
+    phrases = [
+        *itertools.chain.from_iterable(e.notes for e in catalog.CATALOG.values()),
+        *itertools.chain.from_iterable(catalog.CONDITION_NOTES.values()),
+        *itertools.chain.from_iterable(catalog.KIND_CONDITION_NOTES.values()),
+        *itertools.chain.from_iterable(catalog.REASONS.values()),
+        *itertools.chain.from_iterable(catalog.PICKUP_NOTES.values()),
+        *catalog.CLOSERS,
+    ]
+    for phrase in phrases:
+        assert phrase[0].isupper() and phrase[-1] in ".!", phrase
+        assert len(SENTENCE_END.split(phrase)) == 1, phrase
+
+
+def test_generated_items_read_like_ads_and_respect_the_rules() -> None:
+    rng = random.Random(1)
+    for leaf in LEAVES:
+        for _ in range(25):
+            condition = catalog.pick_condition(rng=rng, slug=leaf.slug)
+            currency = rng.choice(("EUR", "GBP"))
+            item = catalog.make_item(
+                rng=rng, slug=leaf.slug, condition=condition, currency=currency, area="Hackney"
+            )
+            assert 3 <= len(item.title) <= 100, item.title
+            # Generic names are capitalised; brands keep their own spelling ("iPhone").
+            assert not item.title[0].islower() or item.brand is not None, item.title
+            assert MIN_PRICE_CENTS <= item.price_cents <= MAX_PRICE_CENTS
+            assert item.weight_kg is None or 0 < item.weight_kg <= 1000
+            sentences = SENTENCE_END.split(item.description)
+            assert 2 <= len(sentences) <= 4, item.description
+            assert "{" not in item.description, item.description
+            if condition is Condition.NEW_WITH_TAGS:
+                # Notes speak of use ("worn twice"), which a new item cannot have had.
+                assert not set(sentences) & set(catalog.CATALOG[leaf.slug].notes)
+
+
+def test_clothes_are_never_sold_for_parts_and_condition_lowers_the_price() -> None:
+    rng = random.Random(2)
+    conditions = Counter(catalog.pick_condition(rng=rng, slug="women-dresses") for _ in range(2000))
+    assert conditions[Condition.FOR_PARTS] == 0
+    assert conditions[Condition.GOOD] > conditions[Condition.NEW_WITH_TAGS]
+
+    def average_price(condition: Condition) -> float:
+        rng = random.Random(3)
+        prices = [
+            catalog.make_item(
+                rng=rng, slug="phones", condition=condition, currency="EUR", area="Mitte"
+            ).price_cents
+            for _ in range(300)
+        ]
+        return sum(prices) / len(prices)
+
+    assert average_price(Condition.LIKE_NEW) > average_price(Condition.FAIR)
+    assert average_price(Condition.FAIR) > average_price(Condition.FOR_PARTS)
+
+
+def test_same_random_state_gives_the_same_items() -> None:
+    def items(seed: int) -> list[catalog.Item]:
+        rng = random.Random(seed)
+        return [
+            catalog.make_item(
+                rng=rng, slug=leaf.slug, condition=Condition.GOOD, currency="EUR", area="Brera"
+            )
+            for leaf in LEAVES
+        ]
+
+    assert items(5) == items(5)
+    assert items(5) != items(6)
+
+
+def test_names_are_plain_and_emails_ascii() -> None:
+    rng = random.Random(4)
+    for country in ("FR", "DE", "GB", "ES", "IT", "NL"):
+        for _ in range(50):
+            name, stem = catalog.person(rng=rng, country=country)
+            assert re.fullmatch(r"\S+ [A-Z]\.", name), name
+            assert re.fullmatch(r"[a-z]+\.[a-z]", stem), stem
+
+
+# --- the seeded database ------------------------------------------------------------------
+
+
+def test_is_empty_before_and_not_after(session: Session) -> None:
+    assert demo.is_empty(session=session)
+    demo.seed(session=session, users=5, listings=20, random_seed=1)
+    assert not demo.is_empty(session=session)
+
+
+def test_counts_and_summary(session: Session, summary: str) -> None:
+    assert session.exec(select(func.count()).select_from(User)).one() == USERS
+    assert session.exec(select(func.count()).select_from(Listing)).one() == LISTINGS
+    photos = session.exec(select(func.count()).select_from(ListingPhoto)).one()
+    assert LISTINGS <= photos <= 3 * LISTINGS
+    favourites = session.exec(select(func.count()).select_from(Favorite)).one()
+    views = session.exec(
+        select(func.count()).where(InteractionEvent.kind == InteractionKind.VIEW)
+    ).one()
+    assert favourites >= USERS  # a couple each on average
+    assert views >= LISTINGS
+    assert "log in as demo@resale.example / resale-demo" in summary.lower()
+    assert f"{LISTINGS:,} listings" in summary and f"{USERS:,} users" in summary
+    assert f"{favourites:,} favourites" in summary and f"{views:,} views" in summary
+
+
+def test_every_leaf_has_at_least_three_listings(session: Session, summary: str) -> None:
+    counts = Counter(session.exec(select(Listing.category)))
+    assert {leaf.slug: counts[leaf.slug] >= 3 for leaf in LEAVES} == {
+        leaf.slug: True for leaf in LEAVES
+    }
+    # ...and the rest follow what people sell: far more clothes than appliances.
+    groups: Counter[str] = Counter()
+    for slug, n in counts.items():
+        groups[catalog.group_of(slug)] += n
+    clothes = groups["women"] + groups["men"] + groups["kids"] + groups["shoes"]
+    assert clothes > 2 * groups["appliances"]
+
+
+def test_listings_are_varied_and_mostly_on_sale(session: Session, summary: str) -> None:
+    listings = _all(session, Listing)
+    statuses = Counter(listing.status for listing in listings)
+    assert statuses[ListingStatus.ACTIVE] >= 0.88 * LISTINGS
+    assert statuses[ListingStatus.DRAFT] >= 1  # at least the demo account's
+    assert set(statuses) <= {ListingStatus.ACTIVE, ListingStatus.DRAFT, ListingStatus.WITHDRAWN}
+    assert len({listing.condition for listing in listings}) >= 4
+    assert len({listing.title for listing in listings}) >= 0.8 * LISTINGS
+    assert sum(listing.weight_kg is not None for listing in listings) >= 0.8 * LISTINGS
+    assert sum(listing.brand is not None for listing in listings) >= 0.3 * LISTINGS
+
+
+def test_points_are_valid_and_near_their_place(session: Session, summary: str) -> None:
+    users = {user.id: user for user in _all(session, User)}
+    assert len({user.place_name for user in users.values()}) >= 10
+    for user in users.values():
+        place = PLACES_BY_NAME[user.place_name or ""]
+        assert user.lat is not None and user.lon is not None
+        assert haversine_km(user.lat, user.lon, place.lat, place.lon) <= 2.05
+    for listing in _all(session, Listing):
+        seller = users[listing.seller_id]
+        place = PLACES_BY_NAME[listing.place_name or ""]
+        assert listing.place_name == seller.place_name
+        assert listing.currency == place.currency  # GBP in London, EUR elsewhere
+        assert listing.lat is not None and listing.lon is not None
+        assert -90 <= listing.lat <= 90 and -180 <= listing.lon <= 180
+        # On the public grid, as the listing service stores points: never a seller's exact home.
+        assert (listing.lat, listing.lon) == public_point(listing.lat, listing.lon)
+        assert (listing.lat, listing.lon) != (seller.lat, seller.lon)
+        assert haversine_km(listing.lat, listing.lon, place.lat, place.lon) <= 2.3 + 0.8
+        assert MIN_PRICE_CENTS <= listing.price_cents <= MAX_PRICE_CENTS
+
+
+def test_demo_account_can_log_in_and_has_things_to_show(session: Session, summary: str) -> None:
+    user = session.exec(select(User).where(User.email == "demo@resale.example")).one()
+    assert user.display_name == "Demo Buyer"
+    assert user.place_name == "Paris, Le Marais"
+    assert verify_password("resale-demo", user.password_hash)
+    assert not verify_password("resale-demo-", user.password_hash)
+
+    own = list(session.exec(select(Listing).where(Listing.seller_id == user.id)))
+    assert 2 <= len(own) <= 6
+    assert [listing.status for listing in own].count(ListingStatus.DRAFT) == 1
+    assert any(listing.status is ListingStatus.ACTIVE for listing in own)
+    saved = session.exec(
+        select(func.count()).select_from(Favorite).where(Favorite.user_id == user.id)
+    ).one()
+    assert saved >= 3
+
+    others = list(session.exec(select(User).where(User.id != user.id)))
+    assert all(u.email.endswith("@demo.resale.example") for u in others)
+    assert len({u.email for u in others}) == len(others)
+    assert {u.password_hash for u in others} == {user.password_hash}  # one hash, one password
+    assert len({u.display_name for u in others}) >= 0.7 * len(others)
+
+
+def test_photos_exist_on_disk_with_the_stored_size(
+    session: Session, summary: str, media_dir: Path
+) -> None:
+    photos = _all(session, ListingPhoto)
+    per_listing = Counter(photo.listing_id for photo in photos)
+    assert set(per_listing.values()) <= {1, 2, 3}
+    assert len(per_listing) == LISTINGS
+    sizes = {(photo.key, photo.width, photo.height) for photo in photos}
+    assert len(sizes) > 100  # many shared images, not one
+    for key, width, height in sizes:
+        assert photo_store.is_shared(key) and re.fullmatch(r"demo/[a-z-]+-\d", key), key
+        display = photo_store.file_path(key, "display")
+        assert display.is_relative_to(media_dir)
+        with Image.open(display) as image:
+            assert image.format == "JPEG" and image.size == (width, height)
+        with Image.open(photo_store.file_path(key, "thumb")) as thumb:
+            assert thumb.format == "JPEG" and max(thumb.size) <= photo_store.THUMB_EDGE
+
+
+def test_each_photo_is_marked_as_a_demo(session: Session, summary: str) -> None:
+    keys = set(session.exec(select(ListingPhoto.key)))
+    for key in sorted(keys):
+        with Image.open(photo_store.file_path(key, "display")) as image:
+            rgb = image.convert("RGB")
+        band = ImageStat.Stat(rgb.crop((0, rgb.height - 150, rgb.width, rgb.height)).convert("L"))
+        top = ImageStat.Stat(rgb.crop((0, 0, rgb.width, 150)).convert("L"))
+        # A dark band with white letters ("DEMO PHOTO") under a lighter, coloured picture.
+        assert band.mean[0] < 90 and band.extrema[0][1] > 230, key
+        assert top.mean[0] > band.mean[0] + 15, key
+
+
+def test_times_are_consistent(session: Session, summary: str) -> None:
+    now = utcnow()
+    users = {user.id: user for user in _all(session, User)}
+    for listing in _all(session, Listing):
+        assert listing.created_at.tzinfo is not None
+        assert now - timedelta(days=61) <= listing.created_at <= now
+        assert users[listing.seller_id].created_at <= listing.created_at
+        if listing.status is ListingStatus.DRAFT:
+            assert listing.published_at is None
+        else:
+            assert listing.published_at is not None
+            assert listing.created_at <= listing.published_at <= now
+            assert listing.published_at <= listing.updated_at <= now
+
+
+def test_nobody_saves_or_views_their_own_listing(session: Session, summary: str) -> None:
+    own_favourites = session.exec(
+        select(func.count())
+        .select_from(Favorite)
+        .join(Listing, col(Listing.id) == col(Favorite.listing_id))
+        .where(col(Listing.seller_id) == col(Favorite.user_id))
+    ).one()
+    own_events = session.exec(
+        select(func.count())
+        .select_from(InteractionEvent)
+        .join(Listing, col(Listing.id) == col(InteractionEvent.listing_id))
+        .where(col(Listing.seller_id) == col(InteractionEvent.user_id))
+    ).one()
+    assert (own_favourites, own_events) == (0, 0)
+
+
+def test_favourites_and_views_follow_publication(session: Session, summary: str) -> None:
+    now = utcnow()
+    listings = {listing.id: listing for listing in _all(session, Listing)}
+    favourites = _all(session, Favorite)
+    events = _all(session, InteractionEvent)
+    assert all(listings[f.listing_id].status is ListingStatus.ACTIVE for f in favourites)
+    assert any(e.user_id is None for e in events)  # visitors who are not signed in
+    for event in events:
+        published = listings[event.listing_id].published_at
+        assert published is not None and published <= event.created_at <= now
+    # Every favourite has its event, at the same moment.
+    saved = {(e.user_id, e.listing_id, e.created_at) for e in events if e.kind == "favorite"}
+    assert {(f.user_id, f.listing_id, f.created_at) for f in favourites} == saved
+
+
+def test_people_have_taste_and_shop_nearby(session: Session) -> None:
+    demo.seed(session=session, users=40, listings=1500, random_seed=SEED)
+    rows = session.exec(
+        select(User.id, User.lat, User.lon, Listing.category, Listing.lat, Listing.lon)
+        .join(Favorite, col(Favorite.user_id) == col(User.id))
+        .join(Listing, col(Listing.id) == col(Favorite.listing_id))
+    ).all()
+    near = [haversine_km(r[1], r[2], r[4], r[5]) <= 30 for r in rows]
+    assert sum(near) >= 0.8 * len(rows)
+    # Two favourites of one person share a parent category much more often than two
+    # favourites of different people: the recommender has something to learn.
+    groups = [(r[0], catalog.group_of(r[3])) for r in rows]
+    pairs = list(itertools.combinations(groups, 2))
+    same = [a[1] == b[1] for a, b in pairs if a[0] == b[0]]
+    across = [a[1] == b[1] for a, b in pairs if a[0] != b[0]]
+    assert sum(same) / len(same) > 1.8 * sum(across) / len(across)
+
+
+def test_same_seed_same_marketplace(session: Session) -> None:
+    def snapshot() -> list[tuple[str, str, int, str, str]]:
+        rows = session.exec(
+            select(Listing.title, Listing.category, Listing.price_cents, User.email, Listing.status)
+            .join(User, col(User.id) == col(Listing.seller_id))
+            .order_by(col(Listing.id))
+        ).all()
+        return [tuple(row) for row in rows]
+
+    demo.seed(session=session, users=USERS, listings=LISTINGS, random_seed=SEED)
+    first = snapshot()
+    session.rollback()
+    assert demo.is_empty(session=session)
+    second_summary = demo.seed(session=session, users=USERS, listings=LISTINGS, random_seed=SEED)
+    assert snapshot() == first
+    assert "0 drawn now" in second_summary  # the shared images are already on disk
+
+    session.rollback()
+    demo.seed(session=session, users=USERS, listings=LISTINGS, random_seed=SEED + 1)
+    assert snapshot() != first
+
+
+def test_seeding_twice_adds_to_what_is_there(session: Session, summary: str) -> None:
+    more = demo.seed(session=session, users=10, listings=50, random_seed=SEED)
+    emails = list(session.exec(select(User.email)))
+    assert len(emails) == len(set(emails)) == USERS + 9  # the demo account is reused
+    assert session.exec(select(func.count()).select_from(Listing)).one() == LISTINGS + 50
+    assert "9 users" in more
