@@ -18,20 +18,11 @@ from resale import web
 from resale.config import settings
 from resale.db import SessionDep
 from resale.errors import ResaleError
-from resale.geo import PLACES, PLACES_BY_SLUG
+from resale.geo import PLACES
 from resale.users.dependencies import CurrentUser, OptionalUser, page_router
 from resale.users.models import User
 
 router = page_router()
-
-# Form field names differ from the API's where people type something else
-# (a price in euros, a place from a list); errors are shown beside the form field.
-FORM_FIELD_FOR = {
-    "price_cents": "price",
-    "lat": "place_slug",
-    "lon": "place_slug",
-    "place": "place_slug",
-}
 
 
 class PriceError(ValueError):
@@ -54,14 +45,6 @@ def parse_price(text: str) -> int:
     return int(amount * 100)
 
 
-def _location_input(values: dict[str, str]) -> dict[str, Any]:
-    choice = values.get("place_slug", "")
-    if choice == "geolocation":
-        return {"lat": values.get("geo_lat") or None, "lon": values.get("geo_lon") or None}
-    place = PLACES_BY_SLUG.get(choice)
-    return {"place": place.name, "lat": place.lat, "lon": place.lon} if place else {}
-
-
 def _listing_input(values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
     data: dict[str, Any] = {
         "title": values.get("title", ""),
@@ -71,7 +54,7 @@ def _listing_input(values: dict[str, str], errors: dict[str, str]) -> dict[str, 
         "currency": values.get("currency") or "EUR",
         "brand": values.get("brand") or None,
         "weight_kg": (values.get("weight_kg") or "").replace(",", ".") or None,
-        **_location_input(values),
+        **web.location_from_form(values),
     }
     try:
         data["price_cents"] = parse_price(values.get("price", ""))
@@ -84,7 +67,7 @@ EMPTY_CHOICE = {"category": "Choose a category.", "condition": "Choose the item'
 
 
 def _errors_from(exc: ValidationError, values: dict[str, str]) -> dict[str, str]:
-    errors = {FORM_FIELD_FOR.get(k, k): v for k, v in web.field_errors(exc).items()}
+    errors = web.field_errors(exc)
     for field, message in EMPTY_CHOICE.items():
         if field in errors and not values.get(field):
             errors[field] = message
@@ -215,7 +198,7 @@ async def sell_submit(request: Request, user: CurrentUser, session: SessionDep) 
             service.publish(session=session, listing=listing)
     except ResaleError as exc:
         session.rollback()  # nothing of this attempt stays: no draft, no photo files
-        errors = {FORM_FIELD_FOR.get(exc.field or "", exc.field or "__all__"): exc.message}
+        errors = {web.error_field(exc.field): exc.message}
         return web.render(
             request,
             "listings/sell.html",
@@ -255,7 +238,7 @@ async def edit_submit(
     except ValidationError as exc:
         errors = {**_errors_from(exc, values), **errors}
     except ResaleError as exc:
-        errors = {FORM_FIELD_FOR.get(exc.field or "", exc.field or "__all__"): exc.message}
+        errors = {web.error_field(exc.field): exc.message}
     if errors:
         session.rollback()
         listing = service.get_listing(session=session, listing_id=listing.id or 0)

@@ -45,6 +45,11 @@ class ListingNotEditable(Conflict):
         super().__init__(f"A {status.value} listing cannot be changed.")
 
 
+def _ensure_editable(listing: Listing) -> None:
+    if listing.status not in EDITABLE:
+        raise ListingNotEditable(listing.status)
+
+
 @dataclass(frozen=True, slots=True)
 class Nearby:
     listing: Listing
@@ -115,8 +120,7 @@ def create_draft(*, session: Session, seller: User, data: ListingCreate) -> List
 
 def update_listing(*, session: Session, listing: Listing, data: ListingUpdate) -> Listing:
     """Change the fields that were sent; a reserved or sold listing is frozen."""
-    if listing.status not in EDITABLE:
-        raise ListingNotEditable(listing.status)
+    _ensure_editable(listing)
     changes = data.model_dump(exclude_unset=True, exclude={"place", "lat", "lon"})
     for field in ("title", "description", "category", "condition", "price_cents", "currency"):
         if field in changes and changes[field] is None:
@@ -136,8 +140,7 @@ def add_photos(
     *, session: Session, listing: Listing, uploads: Sequence[tuple[str, bytes]]
 ) -> list[ListingPhoto]:
     """Check every upload first, then store them all, or none if any is refused."""
-    if listing.status not in EDITABLE:
-        raise ListingNotEditable(listing.status)
+    _ensure_editable(listing)
     if not uploads:
         raise InvalidInput("Choose at least one photo.", field="photos")
     room = settings.max_photos_per_listing - len(listing.photos)
@@ -172,8 +175,7 @@ def add_photos(
 
 def delete_photo(*, session: Session, listing: Listing, photo_id: int) -> None:
     """Remove one photo; an active listing keeps at least one."""
-    if listing.status not in EDITABLE:
-        raise ListingNotEditable(listing.status)
+    _ensure_editable(listing)
     photo = next((p for p in listing.photos if p.id == photo_id), None)
     if photo is None:
         raise NotFound("That photo is not on this listing.")

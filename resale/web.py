@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from resale import security
 from resale.config import settings
 from resale.db import utcnow
-from resale.geo import format_distance
+from resale.geo import PLACES_BY_SLUG, format_distance
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -130,8 +130,19 @@ def render(
     return response
 
 
+# API field -> form field, where a form asks differently (a place from a list, a price
+# in euros); errors are shown beside the form field the person actually used.
+FORM_FIELD_FOR = {
+    "lat": "place_slug",
+    "lon": "place_slug",
+    "place": "place_slug",
+    "price_cents": "price",
+}
+LOCATION_UNREADABLE = "We could not read that location; choose a place from the list."
+
+
 def field_errors(exc: Exception) -> dict[str, str]:
-    """Pydantic errors as ``{field: message}`` for showing beside form fields."""
+    """Pydantic errors as ``{form field: message}`` for showing beside form fields."""
     from pydantic import ValidationError
 
     if not isinstance(exc, ValidationError):
@@ -139,10 +150,26 @@ def field_errors(exc: Exception) -> dict[str, str]:
     errors: dict[str, str] = {}
     for err in exc.errors():
         loc = [str(part) for part in err["loc"]]
-        field = loc[0] if loc else "__all__"
+        field = FORM_FIELD_FOR.get(loc[0], loc[0]) if loc else "__all__"
         message = str(err["msg"]).removeprefix("Value error, ")
+        if field == "place_slug":
+            message = LOCATION_UNREADABLE
         errors.setdefault(field, message[:1].upper() + message[1:])
     return errors
+
+
+def error_field(field: str | None) -> str:
+    """The form field a domain error belongs beside (``__all__`` for the whole form)."""
+    return FORM_FIELD_FOR.get(field or "", field or "__all__")
+
+
+def location_from_form(values: Mapping[str, str]) -> dict[str, Any]:
+    """The place chosen in a location picker: a listed place, or the browser's geolocation."""
+    choice = values.get("place_slug", "")
+    if choice == "geolocation":
+        return {"lat": values.get("geo_lat") or None, "lon": values.get("geo_lon") or None}
+    place = PLACES_BY_SLUG.get(choice)
+    return {"place": place.name, "lat": place.lat, "lon": place.lon} if place else {}
 
 
 def form_values(form: Mapping[str, Any]) -> dict[str, str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import Request, Response
 from pydantic import ValidationError
 
@@ -11,7 +9,7 @@ from resale import security, web
 from resale.config import settings
 from resale.db import SessionDep
 from resale.errors import ResaleError
-from resale.geo import PLACES, PLACES_BY_SLUG
+from resale.geo import PLACES
 from resale.users import service
 from resale.users.dependencies import CurrentUser, OptionalUser, page_router
 from resale.users.models import TokenKind, User
@@ -19,17 +17,6 @@ from resale.users.schemas import ProfileUpdate, UserCreate
 
 router = page_router()
 GEOLOCATION = "geolocation"
-
-
-def location_fields(form: dict[str, str]) -> dict[str, Any]:
-    """The home location chosen on a form: a listed place, or the browser's geolocation."""
-    choice = form.get("place_slug", "")
-    if choice == GEOLOCATION:
-        return {"lat": form.get("geo_lat") or None, "lon": form.get("geo_lon") or None}
-    place = PLACES_BY_SLUG.get(choice)
-    if place is None:
-        return {}
-    return {"place": place.name, "lat": place.lat, "lon": place.lon}
 
 
 def _place_slug_for(user: User) -> str:
@@ -84,14 +71,12 @@ async def register_submit(request: Request, session: SessionDep) -> Response:
                 "email": values.get("email", ""),
                 "password": values.get("password", ""),
                 "display_name": values.get("display_name", ""),
-                **location_fields(values),
+                **web.location_from_form(values),
             }
         )
         user = service.register(session=session, data=data)
     except ValidationError as exc:
         errors = web.field_errors(exc)
-        if "lat" in errors or "lon" in errors or "place" in errors:
-            errors["place_slug"] = "We could not read that location; choose a place from the list."
         values.pop("password", None)
         return _form_page(request, "users/register.html", values, errors, 422)
     except ResaleError as exc:
@@ -100,7 +85,7 @@ async def register_submit(request: Request, session: SessionDep) -> Response:
             request,
             "users/register.html",
             values,
-            {exc.field or "__all__": exc.message},
+            {web.error_field(exc.field): exc.message},
             exc.status_code,
         )
     token, _ = service.issue_token(session=session, user=user, kind=TokenKind.SESSION)
@@ -157,12 +142,10 @@ async def profile_submit(request: Request, user: CurrentUser, session: SessionDe
     values = web.form_values(await request.form())
     try:
         data = ProfileUpdate.model_validate(
-            {"display_name": values.get("display_name", ""), **location_fields(values)}
+            {"display_name": values.get("display_name", ""), **web.location_from_form(values)}
         )
     except ValidationError as exc:
         errors = web.field_errors(exc)
-        if "lat" in errors or "lon" in errors or "place" in errors:
-            errors["place_slug"] = "We could not read that location; choose a place from the list."
         return _form_page(request, "users/profile.html", values, errors, 422)
     service.update_profile(session=session, user=user, data=data)
     return web.redirect("/profile", flash="Your profile is saved.")
