@@ -8,6 +8,15 @@ from sqlmodel import Field, Relationship, SQLModel
 from resale.db import UTCDateTime, str_enum, utcnow
 from resale.users.models import User
 
+# Full-text search storage that SQLModel does not model (made by migration 0002):
+# SQLite: an FTS5 table over the search_* columns, kept in step by triggers;
+# PostgreSQL: a GIN index on this expression over active listings.
+FTS_TABLE = "listings_fts"
+SEARCH_VECTOR_INDEX = "ix_listings_search_vector"
+SEARCH_VECTOR_SQL = (
+    "to_tsvector('simple', search_title || ' ' || search_brand || ' ' || search_body)"
+)
+
 
 class Condition(enum.StrEnum):
     NEW_WITH_TAGS = "new_with_tags"
@@ -48,8 +57,23 @@ class Listing(SQLModel, table=True):
             "(lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180)",
             name="point_valid",
         ),
-        sa.Index("ix_listings_status_published_at", "status", "published_at"),
         sa.Index("ix_listings_seller_id_created_at", "seller_id", "created_at"),
+        # Search access paths, over active listings only (what search ever reads).
+        *(
+            sa.Index(
+                name,
+                *columns,
+                sqlite_where=sa.text("status = 'active'"),
+                postgresql_where=sa.text("status = 'active'"),
+            )
+            for name, columns in (
+                # lat, lon ride along so a box check needs no table row
+                ("ix_listings_active_published", ("published_at", "id", "lat", "lon")),
+                ("ix_listings_active_price", ("price_cents", "id", "lat", "lon")),
+                ("ix_listings_active_point", ("lat", "lon")),
+                ("ix_listings_active_category_point", ("category", "lat", "lon")),
+            )
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -73,6 +97,11 @@ class Listing(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Stemmed, accent-folded terms of title, brand and description (listings.text):
+    # what both databases' full-text indexes are built on. Kept by the service.
+    search_title: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
+    search_brand: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
+    search_body: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
 
     seller: User = Relationship(sa_relationship_kwargs={"lazy": "raise"})
     photos: list["ListingPhoto"] = Relationship(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from dataclasses import replace
 from typing import Any
 
 from fastapi import Request, Response
@@ -13,7 +13,16 @@ from listings import photos as photo_store
 from listings import service, taxonomy
 from listings.dependencies import OwnedListing
 from listings.models import CONDITION_LABELS, Listing, ListingStatus
-from listings.schemas import CURRENCIES, ListingCreate, ListingUpdate
+from listings.schemas import (
+    CURRENCIES,
+    ListingCard,
+    ListingCreate,
+    ListingUpdate,
+    PriceError,
+    Sort,
+    parse_price,
+)
+from listings.search import SearchQuery, load_cards, search
 from resale import web
 from resale.config import settings
 from resale.db import SessionDep
@@ -23,26 +32,6 @@ from resale.users.dependencies import CurrentUser, OptionalUser, page_router
 from resale.users.models import User
 
 router = page_router()
-
-
-class PriceError(ValueError):
-    pass
-
-
-def parse_price(text: str) -> int:
-    """``"12,50"`` or ``"1 200"`` or ``"12.5"`` -> cents."""
-    cleaned = text.replace(" ", "").replace("\u00a0", "").replace(",", ".")
-    for symbol in ("€", "£", "$"):
-        cleaned = cleaned.replace(symbol, "")
-    if not cleaned:
-        raise PriceError("Enter a price, e.g. 12.50.")
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise PriceError("Enter a price as a number, e.g. 12.50.") from None
-    if amount != amount.quantize(Decimal("0.01")):
-        raise PriceError("A price has at most two decimals.")
-    return int(amount * 100)
 
 
 def _listing_input(values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
@@ -114,26 +103,36 @@ def _values_of(listing: Listing) -> dict[str, str]:
     }
 
 
-def _cards(session: SessionDep, viewer: User | None, listings: list[Listing]) -> dict[str, Any]:
-    ids = [listing.id for listing in listings if listing.id is not None]
-    return {"favorite_ids": service.favorite_ids(session=session, user=viewer, listing_ids=ids)}
+def _hearts(session: SessionDep, viewer: User | None, cards: list[ListingCard]) -> set[int]:
+    """Which of these cards the viewer saved (their hearts show filled)."""
+    return service.favorite_ids(session=session, user=viewer, listing_ids=[c.id for c in cards])
+
+
+def _home_point(viewer: User | None) -> tuple[float, float] | None:
+    if viewer is None or viewer.lat is None or viewer.lon is None:
+        return None
+    return viewer.lat, viewer.lon
 
 
 @router.get("/")
 def home(request: Request, viewer: OptionalUser, session: SessionDep) -> Response:
-    near = service.recent_near(session=session, viewer=viewer)
-    nearby_only = viewer is not None and viewer.has_location
-    if nearby_only and not near:
-        near, nearby_only = service.recent_near(session=session, viewer=None), False
+    home = _home_point(viewer)
+    newest = SearchQuery(sort=Sort.NEWEST, limit=24)
+    items: list[ListingCard] = []
+    if home is not None:
+        near = replace(newest, lat=home[0], lon=home[1], radius_km=settings.home_radius_km)
+        items = search(session=session, query=near).items
+    nearby_only = bool(items)
+    if not items:
+        items = search(session=session, query=newest).items
     return web.render(
         request,
         "listings/home.html",
         {
-            "items": near,
+            "items": items,
             "nearby_only": nearby_only,
             "radius_km": settings.home_radius_km,
-            "parents": taxonomy.PARENTS,
-            **_cards(session, viewer, [n.listing for n in near]),
+            "favorite_ids": _hearts(session, viewer, items),
         },
     )
 
@@ -336,10 +335,9 @@ def my_listings_page(request: Request, user: CurrentUser, session: SessionDep) -
 
 @router.get("/me/favorites")
 def my_favorites_page(request: Request, user: CurrentUser, session: SessionDep) -> Response:
-    saved = service.favorites_of(session=session, user=user)
-    items = [service.Nearby(listing, service.distance_km(listing, user)) for listing in saved]
+    ids = service.saved_listing_ids(session=session, user=user)
+    cards = load_cards(session=session, ids=ids, point=_home_point(user))
+    items = [cards[i] for i in ids if i in cards]
     return web.render(
-        request,
-        "listings/favorites.html",
-        {"items": items, "favorite_ids": {item.id for item in saved}},
+        request, "listings/favorites.html", {"items": items, "favorite_ids": set(ids)}
     )

@@ -4,22 +4,30 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Response, UploadFile
+from fastapi import APIRouter, File, Query, Response, UploadFile
 from pydantic import BaseModel
 
 from listings import photos as photo_store
 from listings import service, taxonomy
 from listings.dependencies import OwnedListing
-from listings.models import Listing
+from listings.models import Condition, Listing
 from listings.schemas import (
     CategoryPublic,
+    ListingCard,
     ListingCreate,
     ListingPrivate,
     ListingPublic,
     ListingUpdate,
     PhotoPublic,
+    SearchHit,
+    SearchOrigin,
+    SearchPhoto,
+    SearchResults,
+    SearchSeller,
     SellerPublic,
+    Sort,
 )
+from listings.search import DEFAULT_LIMIT, MAX_LIMIT, MAX_RADIUS_KM, SearchQuery, search
 from resale.config import settings
 from resale.db import SessionDep
 from resale.errors import InvalidInput
@@ -114,6 +122,89 @@ def my_favorites(user: CurrentUser, session: SessionDep) -> list[ListingPublic]:
         listing_out(listing, viewer=user, favorite=True)
         for listing in service.favorites_of(session=session, user=user)
     ]
+
+
+@router.get("/listings/search", response_model=SearchResults)
+def search_listings(
+    viewer: OptionalUser,
+    session: SessionDep,
+    q: Annotated[str, Query(max_length=200, description="Words; all must match")] = "",
+    category: Annotated[
+        str | None, Query(description="A category slug; a group covers its subcategories")
+    ] = None,
+    min_price: Annotated[int | None, Query(ge=0, description="In cents")] = None,
+    max_price: Annotated[int | None, Query(ge=0, description="In cents")] = None,
+    condition: Annotated[list[Condition] | None, Query(description="Repeat for several")] = None,
+    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    radius_km: Annotated[float | None, Query(gt=0, le=MAX_RADIUS_KM)] = None,
+    seller: Annotated[int | None, Query(description="Only this seller's listings")] = None,
+    with_photos: bool = False,
+    sort: Sort = Sort.BEST,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> SearchResults:
+    """Active listings matching words, filters and distance; without lat/lon, distance is
+    measured from the signed-in viewer's home."""
+    origin = None
+    if lat is not None and lon is not None:
+        origin = SearchOrigin(lat=lat, lon=lon, source="query")
+    elif (
+        lat is None
+        and lon is None
+        and viewer is not None
+        and viewer.lat is not None
+        and viewer.lon is not None
+    ):
+        origin = SearchOrigin(lat=viewer.lat, lon=viewer.lon, source="home")
+    query = SearchQuery(
+        q=q,
+        category=category,
+        min_price=min_price,
+        max_price=max_price,
+        conditions=tuple(condition or ()),
+        lat=origin.lat if origin else lat,
+        lon=origin.lon if origin else lon,
+        radius_km=radius_km,
+        seller_id=seller,
+        with_photos=with_photos,
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
+    )
+    page = search(session=session, query=query)
+    return SearchResults(
+        items=[_hit(card) for card in page.items],
+        next_cursor=page.next_cursor,
+        sort=sort,
+        origin=origin,
+    )
+
+
+def _hit(card: ListingCard) -> SearchHit:
+    photo = None
+    if card.photo_key:
+        photo = SearchPhoto(
+            url=photo_store.url(card.photo_key, "display"),
+            thumb_url=photo_store.url(card.photo_key, "thumb"),
+            width=card.photo_width,
+            height=card.photo_height,
+        )
+    return SearchHit(
+        id=card.id,
+        title=card.title,
+        price_cents=card.price_cents,
+        currency=card.currency,
+        condition=card.condition,
+        category=card.category,
+        category_label=taxonomy.label(card.category),
+        brand=card.brand,
+        place=card.place_name,
+        distance_km=card.distance_km,
+        photo=photo,
+        seller=SearchSeller(id=card.seller_id, display_name=card.seller_name),
+        published_at=card.published_at,
+    )
 
 
 @router.get("/listings/{listing_id}", response_model=ListingPublic | ListingPrivate)

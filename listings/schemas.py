@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import enum
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -12,6 +15,28 @@ from resale.fields import PointIn, blank_to_none, text_check
 CURRENCIES = ("EUR", "GBP", "USD", "CHF", "SEK", "DKK", "PLN", "CZK")
 MIN_PRICE_CENTS = 100
 MAX_PRICE_CENTS = 10_000_000
+
+
+class PriceError(ValueError):
+    """A price typed by a person could not be read."""
+
+
+def parse_price(text: str) -> int:
+    """``"12,50"`` or ``"1 200"`` or ``"12.5"`` -> cents."""
+    cleaned = text.replace(" ", "").replace("\u00a0", "").replace(",", ".")
+    for symbol in ("€", "£", "$"):
+        cleaned = cleaned.replace(symbol, "")
+    if not cleaned:
+        raise PriceError("Enter a price, e.g. 12.50.")
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise PriceError("Enter a price as a number, e.g. 12.50.") from None
+    if not amount.is_finite() or abs(amount) > 10**9:
+        raise PriceError("Enter a price as a number, e.g. 12.50.")
+    if amount != amount.quantize(Decimal("0.01")):
+        raise PriceError("A price has at most two decimals.")
+    return int(amount * 100)
 
 
 def _leaf_category(slug: str) -> str:
@@ -123,6 +148,94 @@ class ListingPrivate(ListingPublic):
 
     lat: float | None
     lon: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ListingCard:
+    """What a result card shows: a light read model, loaded without ORM objects."""
+
+    id: int
+    title: str
+    price_cents: int
+    currency: str
+    condition: Condition
+    category: str
+    brand: str | None
+    place_name: str | None
+    status: ListingStatus
+    published_at: datetime | None
+    seller_id: int
+    seller_name: str
+    photo_key: str | None
+    photo_width: int | None
+    photo_height: int | None
+    distance_km: float | None = None
+
+
+class Sort(enum.StrEnum):
+    BEST = "best"
+    NEAREST = "nearest"
+    NEWEST = "newest"
+    PRICE_ASC = "price_asc"
+    PRICE_DESC = "price_desc"
+
+    @property
+    def label(self) -> str:
+        return SORT_LABELS[self]
+
+
+SORT_LABELS = {
+    Sort.BEST: "Best match",
+    Sort.NEAREST: "Nearest",
+    Sort.NEWEST: "Newest",
+    Sort.PRICE_ASC: "Price: low to high",
+    Sort.PRICE_DESC: "Price: high to low",
+}
+
+
+class SearchPhoto(BaseModel):
+    url: str
+    thumb_url: str
+    width: int | None
+    height: int | None
+
+
+class SearchSeller(BaseModel):
+    id: int
+    display_name: str
+
+
+class SearchHit(BaseModel):
+    """One search result: what a card shows, and the exact distance from the search point."""
+
+    id: int
+    title: str
+    price_cents: int
+    currency: str
+    condition: Condition
+    category: str
+    category_label: str
+    brand: str | None
+    place: str | None
+    distance_km: float | None = Field(description="Great-circle km from the search point (exact)")
+    photo: SearchPhoto | None
+    seller: SearchSeller
+    published_at: datetime | None
+
+
+class SearchOrigin(BaseModel):
+    lat: float
+    lon: float
+    source: str = Field(description="'query' (lat/lon sent) or 'home' (the viewer's home)")
+
+
+class SearchResults(BaseModel):
+    items: list[SearchHit]
+    next_cursor: str | None = Field(
+        description="Send as ?cursor= for the next page; null at the end"
+    )
+    sort: Sort
+    origin: SearchOrigin | None
 
 
 class CategoryPublic(BaseModel):

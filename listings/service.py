@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -20,10 +19,11 @@ from listings.models import (
     ListingStatus,
 )
 from listings.schemas import ListingCreate, ListingUpdate
+from listings.text import index_text
 from resale.config import settings
 from resale.db import on_commit, on_rollback, utcnow
 from resale.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from resale.geo import bounding_box, haversine_km, place_name_for, public_point
+from resale.geo import haversine_km, place_name_for, public_point
 from resale.users.models import User
 
 EDITABLE = {ListingStatus.DRAFT, ListingStatus.ACTIVE, ListingStatus.WITHDRAWN}
@@ -48,12 +48,6 @@ class ListingNotEditable(Conflict):
 def _ensure_editable(listing: Listing) -> None:
     if listing.status not in EDITABLE:
         raise ListingNotEditable(listing.status)
-
-
-@dataclass(frozen=True, slots=True)
-class Nearby:
-    listing: Listing
-    distance_km: float | None
 
 
 def _with_photos_and_seller() -> tuple[Any, ...]:
@@ -100,6 +94,13 @@ def _apply_location(
         raise InvalidInput("A place needs its lat and lon.", field="lat")
 
 
+def refresh_search_terms(listing: Listing) -> None:
+    """Recompute the terms the full-text indexes see, after title, brand or description changed."""
+    listing.search_title = index_text(listing.title)
+    listing.search_brand = index_text(listing.brand)
+    listing.search_body = index_text(listing.description)
+
+
 def create_draft(*, session: Session, seller: User, data: ListingCreate) -> Listing:
     """A new draft; its location defaults to the seller's home."""
     assert seller.id is not None
@@ -113,6 +114,7 @@ def create_draft(*, session: Session, seller: User, data: ListingCreate) -> List
         _apply_location(listing, place=data.place, lat=data.lat, lon=data.lon)
     else:
         _apply_location(listing, place=seller.place_name, lat=seller.lat, lon=seller.lon)
+    refresh_search_terms(listing)
     session.add(listing)
     session.flush()
     return listing
@@ -127,6 +129,8 @@ def update_listing(*, session: Session, listing: Listing, data: ListingUpdate) -
             raise InvalidInput(f"{field} cannot be empty.", field=field)
     for field, value in changes.items():
         setattr(listing, field, value)
+    if changes.keys() & {"title", "brand", "description"}:
+        refresh_search_terms(listing)
     sent = data.model_fields_set
     if {"place", "lat", "lon"} & sent:
         _apply_location(listing, place=data.place, lat=data.lat, lon=data.lon)
@@ -231,29 +235,6 @@ def distance_km(listing: Listing, viewer: User | None) -> float | None:
     return haversine_km(viewer.lat, viewer.lon, listing.lat, listing.lon)
 
 
-def recent_near(
-    *, session: Session, viewer: User | None, limit: int = 24, radius_km: float | None = None
-) -> list[Nearby]:
-    """The newest active listings, within ``radius_km`` of the viewer's home when it is known."""
-    query = (
-        select(Listing)
-        .where(Listing.status == ListingStatus.ACTIVE)
-        .order_by(col(Listing.published_at).desc(), col(Listing.id).desc())
-        .options(*_with_photos_and_seller())
-    )
-    if viewer is not None and viewer.has_location:
-        assert viewer.lat is not None and viewer.lon is not None
-        radius = radius_km or settings.home_radius_km
-        min_lat, max_lat, min_lon, max_lon = bounding_box(viewer.lat, viewer.lon, radius)
-        # The box narrows the rows cheaply; the exact circle is checked below.
-        query = query.where(
-            col(Listing.lat).between(min_lat, max_lat), col(Listing.lon).between(min_lon, max_lon)
-        ).limit(limit * 3)
-        near = [Nearby(row, distance_km(row, viewer)) for row in session.exec(query)]
-        return [n for n in near if n.distance_km is not None and n.distance_km <= radius][:limit]
-    return [Nearby(row, None) for row in session.exec(query.limit(limit))]
-
-
 def seller_listings(*, session: Session, seller: User) -> list[Listing]:
     """All of a seller's listings, newest first, with photos."""
     return list(
@@ -302,6 +283,17 @@ def favorites_of(*, session: Session, user: User) -> list[Listing]:
             .where(Favorite.user_id == user.id)
             .order_by(col(Favorite.created_at).desc())
             .options(*_with_photos_and_seller())
+        )
+    )
+
+
+def saved_listing_ids(*, session: Session, user: User) -> list[int]:
+    """The listings a user saved, most recently saved first."""
+    return list(
+        session.exec(
+            select(Favorite.listing_id)
+            .where(Favorite.user_id == user.id)
+            .order_by(col(Favorite.created_at).desc(), col(Favorite.listing_id).desc())
         )
     )
 

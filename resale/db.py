@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from fastapi import Depends
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Dialect, Engine
 from sqlmodel import Session, SQLModel
 
@@ -65,6 +66,13 @@ def str_enum(enum_cls: type[enum.StrEnum], name: str) -> sa.Enum:
     )
 
 
+class _SQLiteCompiler(SQLiteCompiler):
+    """SQLAlchemy drops table hints on SQLite; render them, so search can say INDEXED BY."""
+
+    def get_from_hint_text(self, table: Any, text: str | None) -> str | None:
+        return text
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin,
     # so SAVEPOINTs work (tests roll each test back inside one transaction).
@@ -96,6 +104,7 @@ def make_engine(url: str | None = None, *, echo: bool | None = None) -> Engine:
         kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
     engine = sa.create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
+        engine.dialect.statement_compiler = _SQLiteCompiler
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     return engine

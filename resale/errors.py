@@ -9,6 +9,7 @@ class ResaleError(Exception):
     """An expected failure with a message meant for the person who caused it."""
 
     status_code = 400
+    location = "body"  # where ``field`` was sent: "body" or "query"
 
     def __init__(self, message: str, *, field: str | None = None, status_code: int | None = None):
         super().__init__(message)
@@ -21,7 +22,9 @@ class ResaleError(Exception):
         """The JSON ``detail``: shaped like FastAPI's validation errors when a field is named."""
         if self.field is None:
             return self.message
-        return [{"loc": ["body", self.field], "msg": self.message, "type": type(self).__name__}]
+        return [
+            {"loc": [self.location, self.field], "msg": self.message, "type": type(self).__name__}
+        ]
 
 
 class InvalidInput(ResaleError):

@@ -31,6 +31,7 @@ from sqlmodel import Session, SQLModel, func, select
 from listings import photos as photo_store
 from listings.models import InteractionKind, ListingStatus
 from listings.taxonomy import LEAVES, PARENTS, Category
+from listings.text import index_text
 from resale import demo_catalog as catalog
 from resale.db import utcnow
 from resale.geo import PLACES, PLACES_BY_SLUG, Place, haversine_km, public_point
@@ -346,6 +347,9 @@ def _plan_listings(
                     "place_name": person.place.name,
                     "lat": lat,
                     "lon": lon,
+                    "search_title": index_text(item.title),
+                    "search_brand": index_text(item.brand),
+                    "search_body": index_text(item.description),
                     "status": status,
                     "created_at": created_at,
                     "updated_at": updated_at,

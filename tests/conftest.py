@@ -74,24 +74,26 @@ def _sqlite_engine(directory: Path) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """The migrated SQLite database, shared by the whole run."""
+    yield from _sqlite_engine(tmp_path_factory.mktemp("sqlite"))
+
+
+@pytest.fixture(scope="session")
+def postgresql_engine() -> Iterator[Engine]:
+    """The migrated PostgreSQL database (skipped, or failed in CI, when no server answers)."""
+    yield from _postgres_engine()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def engine(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engine]:
-    """A migrated database of each kind, shared by the whole run."""
-    if request.param == "sqlite":
-        yield from _sqlite_engine(tmp_path_factory.mktemp("sqlite"))
-    else:
-        yield from _postgres_engine()
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """Each kind of database in turn: tests using it run once per database."""
+    return request.getfixturevalue(f"{request.param}_engine")  # type: ignore[no-any-return]
 
 
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    """A session inside one transaction that is rolled back after the test.
-
-    The app's own commits become SAVEPOINT releases, so a request commits as
-    in production while the test still leaves the database as it found it.
-    """
+def rolled_back_session(engine: Engine) -> Iterator[Session]:
+    """A session inside one transaction that is rolled back afterwards."""
     with engine.connect() as connection:
         transaction = connection.begin()
         db = Session(
@@ -102,6 +104,16 @@ def session(engine: Engine) -> Iterator[Session]:
         finally:
             db.close()
             transaction.rollback()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session inside one transaction that is rolled back after the test.
+
+    The app's own commits become SAVEPOINT releases, so a request commits as
+    in production while the test still leaves the database as it found it.
+    """
+    yield from rolled_back_session(engine)
 
 
 @pytest.fixture
@@ -152,14 +164,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
                 if "[postgresql" in nodeid
                 else "sqlite"
                 if "[sqlite" in nodeid
-                else "no database"
+                else "once"
             )
             counts.setdefault(db, {}).setdefault(outcome, 0)
             counts[db][outcome] += 1
     if not counts:
         return
     terminalreporter.section("tests per database")
-    for db in ("sqlite", "postgresql", "no database"):
+    for db in ("sqlite", "postgresql", "once"):
         if db in counts:
             parts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts[db].items()))
             terminalreporter.write_line(f"{db:>12}: {parts}")

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from listings import photos as photo_store
 from listings.models import Condition, Listing, ListingPhoto, ListingStatus
+from listings.service import refresh_search_terms
 from resale.db import utcnow
 from resale.security import hash_password
 from resale.users.models import TokenKind, User
@@ -68,6 +69,7 @@ def make_listing(
     }
     values.update(fields)
     listing = Listing(seller_id=seller.id, status=status, **values)
+    refresh_search_terms(listing)
     session.add(listing)
     session.flush()
     for position in range(photos):

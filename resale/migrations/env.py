@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 import listings.models  # noqa: F401  (register the tables on SQLModel.metadata)
 import resale.users.models  # noqa: F401
 from resale.db import UTCDateTime, make_engine
+from resale.migrations import include_object
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -31,6 +32,7 @@ def run_migrations_offline() -> None:
         literal_binds=True,
         render_as_batch=True,
         render_item=render_item,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -45,6 +47,7 @@ def run_migrations_online() -> None:
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
             render_item=render_item,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -17,7 +17,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from resale.migrations import alembic_config, upgrade
+from resale.migrations import alembic_config, include_object, upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("resale", "listings", "carbon", "matching")
@@ -33,7 +33,9 @@ def import_all_models() -> None:
 
 def schema_differences(connection: sa.Connection) -> list[Any]:
     import_all_models()
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_object": include_object}
+    )
     return list(compare_metadata(context, SQLModel.metadata))
 
 
@@ -75,7 +77,9 @@ def test_the_comparison_notices_a_missing_column(engine: Engine) -> None:
         table.to_metadata(metadata)
     sa.Table("listings", metadata, sa.Column("colour", sa.String(20)), extend_existing=True)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_object}
+        )
         differences = compare_metadata(context, metadata)
     assert [d[0] for d in differences] == ["add_column"]
     assert differences[0][3].name == "colour"
