@@ -9,13 +9,11 @@ from resale.db import UTCDateTime, str_enum, utcnow
 from resale.users.models import User
 
 # Full-text search storage that SQLModel does not model (made by migration 0002):
-# SQLite: an FTS5 table over the search_* columns, kept in step by triggers;
-# PostgreSQL: a GIN index on this expression over active listings.
+# SQLite: an FTS5 table over search_doc, kept in step by triggers;
+# PostgreSQL: a stored generated tsvector column with a GIN index (active listings).
 FTS_TABLE = "listings_fts"
+SEARCH_VECTOR = "search_vector"
 SEARCH_VECTOR_INDEX = "ix_listings_search_vector"
-SEARCH_VECTOR_SQL = (
-    "to_tsvector('simple', search_title || ' ' || search_brand || ' ' || search_body)"
-)
 
 
 class Condition(enum.StrEnum):
@@ -82,7 +80,7 @@ class Listing(SQLModel, table=True):
     )
     title: str = Field(max_length=100)
     description: str = Field(sa_type=sa.Text)
-    category: str = Field(max_length=40, index=True)
+    category: str = Field(max_length=40)
     condition: Condition = Field(sa_type=str_enum(Condition, "condition"))
     price_cents: int
     currency: str = Field(max_length=3)
@@ -97,11 +95,9 @@ class Listing(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # Stemmed, accent-folded terms of title, brand and description (listings.text):
-    # what both databases' full-text indexes are built on. Kept by the service.
-    search_title: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
-    search_brand: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
-    search_body: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
+    # The search document (listings.text.search_document): stemmed, accent-folded terms
+    # marked by class. Both databases' full-text indexes are built on it. Kept by the service.
+    search_doc: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
 
     seller: User = Relationship(sa_relationship_kwargs={"lazy": "raise"})
     photos: list["ListingPhoto"] = Relationship(
@@ -180,3 +176,25 @@ class InteractionEvent(SQLModel, table=True):
     )
     kind: InteractionKind = Field(sa_type=str_enum(InteractionKind, "interaction_kind"))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SavedSearch(SQLModel, table=True):
+    """A search a user keeps, to come back to and to hear how many new listings match it."""
+
+    __tablename__ = "saved_searches"
+    # The same search saved twice is one row (the query is canonical: listings.search.to_url).
+    __table_args__ = (sa.UniqueConstraint("user_id", "query"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    # A short human summary, e.g. "sofa · Furniture · within 10 km of Paris, Le Marais".
+    name: str = Field(max_length=200)
+    # The search page's query string, without a cursor; "place=home" follows the user's home.
+    query: str = Field(max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Listings published after this are "new" for this search.
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -2,25 +2,28 @@
 
 How a search runs:
 
-1. Words are folded and stemmed in Python (``listings.text``); both databases
-   index the same ready-made terms (SQLite: an FTS5 table; PostgreSQL: a GIN
-   index), so both match exactly the same listings.
-2. Relevance is computed in SQL the same way on both databases: per word, 4 if
-   it is in the title, else 3 if in the brand, else 1 (it matched the
-   description). "Best match" mixes it with distance: twice the relevance,
-   minus a distance bucket (0 under 2 km ... 6 beyond 100 km). bm25 and ts_rank
-   could never agree, and the same query must give the same order on both.
-3. "Within R km" narrows by a latitude/longitude box on an index first, then
-   checks the exact great-circle distance in SQL.
-4. A search runs as ordered segments: one for most sorts; distance rings for
-   "nearest" and distance buckets for "best match" without words, so nothing
-   ever sorts a whole city to show 24 items. Pages are keyset pages: the cursor
-   carries the sort key of the last item, so page 50 costs what page 1 costs.
-5. SQLite cannot tell how many listings lie in a box, so a capped count decides
-   whether to walk the newest/price index (dense area) or the box (sparse area);
-   PostgreSQL's planner makes that choice from its statistics.
-6. The id query returns ids and sort keys only; one more query loads the page's
-   cards (title, price, first photo, seller name).
+1. Words are folded and stemmed in Python (``listings.text``) and each listing
+   keeps a search document of class-marked terms (in the title / brand / anywhere).
+   Both databases index that same document (SQLite: FTS5; PostgreSQL: a GIN index
+   on a stored tsvector), so both match exactly the same listings.
+2. Relevance is the same on both databases: per word 4 if it is in the title,
+   else 3 if in the brand, else 1. "Best match" is twice that, minus a distance
+   bucket (0 under 2 km ... 6 beyond 100 km) when a point is known; ties go to the
+   newest. (bm25 and ts_rank could never agree, and the same query must give the
+   same order on both databases.)
+3. Few matches are ranked at once. Many matches (a popular word) are read tier by
+   tier: "the word is in the title" is itself a full-text expression, so each
+   tier and distance bucket is read in final order and the page stops early.
+4. "Within R km" narrows by a latitude/longitude box on an index first, then
+   checks the exact great-circle distance in SQL. "Nearest" reads distance rings
+   and "best match" without words reads distance buckets, so nothing sorts a whole
+   city to show 24 items.
+5. Pages are keyset pages: the cursor carries the sort key of the last item, so
+   page 50 costs what page 1 costs.
+6. SQLite cannot tell how many listings lie in a box or match a word, so capped
+   counts decide which index drives; PostgreSQL's planner decides from statistics.
+7. Statements are built once per shape and reused with new values; the id query
+   returns ids and sort keys, one more query loads the page's cards.
 """
 
 from __future__ import annotations
@@ -31,19 +34,30 @@ import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
+from itertools import product
 from typing import Any
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from sqlalchemy import event
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from listings import taxonomy
-from listings.models import FTS_TABLE, SEARCH_VECTOR_SQL, Condition, Listing, ListingPhoto
+from listings.models import (
+    FTS_TABLE,
+    SEARCH_VECTOR,
+    Condition,
+    Listing,
+    ListingPhoto,
+    ListingStatus,
+)
 from listings.schemas import ListingCard, PriceError, Sort, parse_price
+from listings.text import ANYWHERE as MARK_ANY
+from listings.text import BRAND as MARK_BRAND
+from listings.text import TITLE as MARK_TITLE
 from listings.text import query_terms
 from resale.errors import InvalidInput
 from resale.geo import EARTH_RADIUS_KM, PLACES_BY_SLUG, bounding_box
@@ -57,9 +71,14 @@ RELEVANCE_SCALE = 2
 # Upper bounds of the distance buckets "best match" subtracts (their index).
 BUCKETS_KM = (2.0, 5.0, 10.0, 20.0, 50.0, 100.0, math.inf)
 # "Nearest" reads the circle ring by ring until a page is full.
-RINGS_KM = (1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, MAX_RADIUS_KM)
+RINGS_KM = (1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, MAX_RADIUS_KM, 1000.0, 2500.0, 5000.0)
+# Farther than any two points on Earth (half the circumference is about 20,015 km).
+WORLD_KM = 20_100.0
 # SQLite: with more listings than this in the box, walk the sort index instead.
 DENSE_BOX = 2000
+# With at least this many matches, "best match" is read tier by tier (few words only).
+TIERED_MATCHES = 2000
+MAX_TIER_TERMS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +225,68 @@ INDEX_FOR_SORT = {
 }
 
 
+@lru_cache(maxsize=64)
+def _compile_once(statement: sa.Select[Any], dialect: sa.Dialect) -> SQLCompiler:
+    compiled = statement.compile(dialect=dialect)
+    assert isinstance(compiled, SQLCompiler)
+    return compiled
+
+
+def _compiled(
+    session: Session, statement: sa.Select[Any], params: dict[str, Any]
+) -> tuple[str, Any]:
+    """The SQL text and driver parameters the database would receive for ``statement``."""
+    compiled = _compile_once(statement, session.get_bind().dialect)
+    state = compiled.construct_expanded_state(params)  # IN lists expanded for these values
+    # Type conversions (e.g. aware datetimes to SQLite's UTC text), for plain and expanded names.
+    processors: dict[str, Any] = {**compiled._bind_processors, **state.processors}
+    values = {k: processors[k](v) if k in processors else v for k, v in state.parameters.items()}
+    if state.positiontup is not None:
+        return state.statement, tuple(values[k] for k in state.positiontup)
+    return state.statement, values
+
+
+_CAPTURE = "listings.search.capture"
+
+
+def _run(
+    session: Session, statement: sa.Select[Any], params: dict[str, Any], *, prefix: str = ""
+) -> list[tuple[Any, ...]]:
+    """Run a prepared statement straight on the DB-API cursor, in the session's transaction.
+
+    Statements are built and compiled once; going through SQLAlchemy's execution for every
+    call would cost more than most of these queries take (rows come back as plain tuples).
+    """
+    sql, values = _compiled(session, statement, params)
+    sql = prefix + sql
+    captured = session.info.get(_CAPTURE)
+    if captured is not None:
+        captured.append((sql, values))
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, values)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _utc(value: Any) -> datetime | None:
+    """A timestamp as the driver gave it (SQLite: naive UTC text) -> aware UTC datetime."""
+    if value is None or isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _planned_rows(plan: Any) -> int:
+    """The rows PostgreSQL expects below the LIMIT of an EXPLAIN (FORMAT JSON) plan."""
+    node = plan[0]["Plan"]
+    while node.get("Node Type") in {"Limit", "Sort", "Incremental Sort", "Result"} and node.get(
+        "Plans"
+    ):
+        node = node["Plans"][0]
+    return int(node.get("Plan Rows", 0))
+
+
 def _explain(connection: sa.Connection, sql: str, params: Any) -> list[str]:
     if connection.dialect.name == "sqlite":
         rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
@@ -242,12 +323,12 @@ def _point_params(lat: float, lon: float) -> dict[str, float]:
 
 
 def _relevance(n_terms: int) -> ColumnElement[int]:
-    """Per word: in the title 4, else in the brand 3, else 1 (it matched the description)."""
+    """Per word: in the title 4, else in the brand 3, else 1 (it is in the description)."""
+    padded = sa.literal(" ") + _C.search_doc + sa.literal(" ")
     total: ColumnElement[int] = sa.literal(0, sa.Integer)
     for i in range(n_terms):
-        pattern: sa.BindParameter[str] = sa.bindparam(f"term_{i}", type_=sa.Text)
-        in_title = (sa.literal(" ") + _C.search_title + sa.literal(" ")).like(pattern)
-        in_brand = (sa.literal(" ") + _C.search_brand + sa.literal(" ")).like(pattern)
+        in_title = padded.like(sa.bindparam(f"title_{i}", type_=sa.Text))
+        in_brand = padded.like(sa.bindparam(f"brand_{i}", type_=sa.Text))
         total = total + sa.case(
             (in_title, TITLE_WEIGHT), (in_brand, BRAND_WEIGHT), else_=BODY_WEIGHT
         )
@@ -260,20 +341,18 @@ def _bucket(distance: ColumnElement[float]) -> ColumnElement[int]:
 
 
 def _text_match(backend: str) -> ColumnElement[bool]:
+    """The listing's document matches the expression in :words (FTS5 or tsquery syntax)."""
+    words: sa.BindParameter[str] = sa.bindparam("words", type_=sa.Text)
     if backend == "sqlite":
         matched: sa.Select[Any] = (
             sa.select(sa.literal_column("rowid"))
             .select_from(sa.table(FTS_TABLE))
-            .where(
-                sa.literal_column(FTS_TABLE).op("MATCH")(sa.bindparam("fts_match", type_=sa.Text))
-            )
+            .where(sa.literal_column(FTS_TABLE).op("MATCH")(words))
         )
         in_fts: ColumnElement[bool] = _C.id.in_(matched)
         return in_fts
-    tsquery = sa.func.plainto_tsquery(
-        sa.literal_column("'simple'"), sa.bindparam("ts_terms", type_=sa.Text)
-    )
-    in_gin: ColumnElement[bool] = sa.literal_column(SEARCH_VECTOR_SQL).op("@@")(tsquery)
+    tsquery = sa.func.to_tsquery(sa.literal_column("'simple'"), words)
+    in_gin: ColumnElement[bool] = sa.literal_column(f"listings.{SEARCH_VECTOR}").op("@@")(tsquery)
     return in_gin
 
 
@@ -283,7 +362,8 @@ class _Shape:
 
     backend: str
     sort: Sort
-    terms: int
+    text: bool  # the document must match :words
+    relevance: int  # words whose relevance is computed row by row (0: the slice has one rank)
     category: bool
     min_price: bool
     max_price: bool
@@ -297,6 +377,7 @@ class _Shape:
     ranked_slice: bool  # "best match" slice with one rank for all
     keyset: bool  # rows after the cursor
     since: bool  # only listings published after a moment
+    not_seller: bool  # leave out one seller's listings
     hint: str | None
 
 
@@ -305,7 +386,7 @@ def _sort_key(shape: _Shape) -> tuple[list[ColumnElement[Any]], bool]:
     if shape.sort is Sort.BEST:
         if shape.ranked_slice:
             return [sa.bindparam("slice_rank", type_=sa.Integer), _C.published_at, _C.id], True
-        rank: ColumnElement[int] = _relevance(shape.terms) * RELEVANCE_SCALE
+        rank: ColumnElement[int] = _relevance(shape.relevance) * RELEVANCE_SCALE
         if shape.point:
             rank = rank - _bucket(_distance())
         return [rank, _C.published_at, _C.id], True
@@ -316,11 +397,11 @@ def _sort_key(shape: _Shape) -> tuple[list[ColumnElement[Any]], bool]:
     return [_C.price_cents, _C.id], shape.sort is Sort.PRICE_DESC
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=4096)
 def _id_statement(shape: _Shape) -> sa.Select[Any]:
     """The id query for one slice: ids, distance and the sort key, in order."""
     where: list[ColumnElement[bool]] = [_ACTIVE]
-    if shape.terms:
+    if shape.text:
         where.append(_text_match(shape.backend))
     if shape.category:
         where.append(_C.category.in_(sa.bindparam("categories", expanding=True)))
@@ -336,6 +417,8 @@ def _id_statement(shape: _Shape) -> sa.Select[Any]:
         where.append(sa.exists().where(_PHOTOS.c.listing_id == _C.id))
     if shape.since:
         where.append(_C.published_at > sa.bindparam("since", type_=_C.published_at.type))
+    if shape.not_seller:
+        where.append(_C.seller_id != sa.bindparam("not_seller_id", type_=sa.Integer))
     distance = _distance() if shape.point else None
     if distance is not None and shape.outer:
         outer = sa.bindparam("outer_km", type_=sa.Float)
@@ -380,6 +463,7 @@ def _id_statement(shape: _Shape) -> sa.Select[Any]:
 
 @lru_cache(maxsize=1)
 def _box_count_statement() -> sa.Select[Any]:
+    """SQLite: how many active listings lie in a box, counting no further than DENSE_BOX."""
     probe = (
         sa.select(sa.literal(1))
         .select_from(_LISTINGS)
@@ -396,6 +480,30 @@ def _box_count_statement() -> sa.Select[Any]:
         .limit(DENSE_BOX)
         .subquery()
     )
+    return sa.select(sa.func.count()).select_from(probe)
+
+
+@lru_cache(maxsize=2)
+def _words_statement(backend: str) -> sa.Select[Any]:
+    """Active listings holding every word in :words (PostgreSQL estimates its size)."""
+    return sa.select(sa.literal(1)).select_from(_LISTINGS).where(_ACTIVE, _text_match(backend))
+
+
+@lru_cache(maxsize=2)
+def _match_count_statement(backend: str) -> sa.Select[Any]:
+    """How many documents match :words, counting no further than :cap (a size estimate)."""
+    words: sa.BindParameter[str] = sa.bindparam("words", type_=sa.Text)
+    cap = sa.bindparam("cap", type_=sa.Integer)
+    if backend == "sqlite":
+        probe = (
+            sa.select(sa.literal_column("rowid"))
+            .select_from(sa.table(FTS_TABLE))
+            .where(sa.literal_column(FTS_TABLE).op("MATCH")(words))
+            .limit(cap)
+            .subquery()
+        )
+    else:
+        probe = sa.select(_C.id).where(_ACTIVE, _text_match(backend)).limit(cap).subquery()
     return sa.select(sa.func.count()).select_from(probe)
 
 
@@ -436,61 +544,110 @@ def _cards_statement(with_distance: bool) -> sa.Select[Any]:
     )
 
 
+# --- words: match expressions and relevance tiers ------------------------------------------
+#
+# A listing's document holds "t<term>" for title words, "b<term>" for brand words
+# and "a<term>" for every word (listings.text). A word's weight is decided by the
+# best class it is in, and each class is a boolean expression over those tokens,
+# so "all listings whose words weigh exactly S" is a full-text expression too: a
+# popular word is read tier by tier, in order, and the page stops early instead of
+# ranking every listing that mentions it.
+
+_WEIGHTS = ((MARK_TITLE, TITLE_WEIGHT), (MARK_BRAND, BRAND_WEIGHT), (MARK_ANY, BODY_WEIGHT))
+
+
+def _word_class(backend: str, term: str, mark: str) -> str:
+    """A term whose best class is ``mark``: in it, and in no better class."""
+    better = {MARK_TITLE: [], MARK_BRAND: [MARK_TITLE], MARK_ANY: [MARK_TITLE, MARK_BRAND]}[mark]
+    if backend == "sqlite":
+        text = f'"{mark}{term}"'
+        for other in better:
+            text = f'{text} NOT "{other}{term}"'
+        return f"({text})" if better else text
+    parts = [f"{mark}{term}", *(f"!{other}{term}" for other in better)]
+    return f"({' & '.join(parts)})" if better else parts[0]
+
+
+def _all_words(backend: str, terms: Sequence[str]) -> str:
+    """Every term somewhere in the listing."""
+    if backend == "sqlite":
+        return " AND ".join(f'"{MARK_ANY}{t}"' for t in terms)
+    return " & ".join(f"{MARK_ANY}{t}" for t in terms)
+
+
+def _tiers(backend: str, terms: Sequence[str]) -> list[tuple[int, str]]:
+    """(relevance, expression) for every relevance the words can have, highest first."""
+    by_score: dict[int, list[str]] = {}
+    for combo in product(_WEIGHTS, repeat=len(terms)):
+        score = sum(weight for _, weight in combo)
+        parts = [_word_class(backend, t, mark) for t, (mark, _) in zip(terms, combo, strict=True)]
+        joiner = " AND " if backend == "sqlite" else " & "
+        by_score.setdefault(score, []).append(f"({joiner.join(parts)})")
+    either = " OR " if backend == "sqlite" else " | "
+    return [(score, either.join(by_score[score])) for score in sorted(by_score, reverse=True)]
+
+
 # --- running a search --------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class _Slice:
-    """A slice of the result in order: listings between two distances (or all of them)."""
+    """A part of the result, in order: listings between two distances (or all of them),
+    optionally of one relevance tier, sharing one rank."""
 
     inner_km: float = 0.0  # included
     outer_km: float | None = None  # excluded unless ``closed``; None: no distance limit
     closed: bool = True  # the last slice includes its outer edge ("within R km")
-    rank: int | None = None  # "best match" without words: the rank every item here has
+    rank: int | None = None  # "best match" read by slices: the rank every item here has
+    words: str | None = None  # the match expression of this slice (a tier); None: all words
 
 
-def _slices(query: SearchQuery, terms: list[str], after: list[Any] | None) -> list[_Slice]:
-    radius = query.radius_km
-    if query.sort is Sort.NEAREST:
-        limit = radius or MAX_RADIUS_KM
-        start = float(after[0]) if after else 0.0
-        bounds = [r for r in RINGS_KM if r < limit] + [limit]
-        inner = [0.0, *bounds[:-1]]
-        return [
-            _Slice(lo, hi, closed=hi == limit)
-            for lo, hi in zip(inner, bounds, strict=True)
-            if hi > start or hi == limit
-        ]
-    if query.sort is Sort.BEST and not terms and query.has_point:
-        first = -int(after[0]) if after else 0
-        slices, lo = [], 0.0
-        for index, hi in enumerate(BUCKETS_KM):
-            top = min(hi, radius) if radius else hi
-            if index >= first and lo < top:
-                outer = None if math.isinf(top) else top
-                slices.append(_Slice(lo, outer, closed=top == radius, rank=-index))
-            lo = hi
-        return slices
-    return [_Slice(0.0, radius)]
+def _rings(radius: float | None, start: float) -> list[_Slice]:
+    """Distance rings up to the radius (the last one includes it) or, without one, up to the
+    whole Earth; every ring has a box. Rings wholly nearer than the cursor are skipped."""
+    limit = radius or WORLD_KM
+    bounds = [r for r in RINGS_KM if r < limit] + [limit]
+    inner = [0.0, *bounds[:-1]]
+    rings = [_Slice(lo, hi, closed=hi == limit) for lo, hi in zip(inner, bounds, strict=True)]
+    return [r for r in rings if r.closed or (r.outer_km or 0) > start]
+
+
+def _buckets(radius: float | None) -> list[tuple[int, float, float | None, bool]]:
+    """(index, inner, outer, closed) of the distance buckets inside the radius."""
+    out, lo = [], 0.0
+    for index, hi in enumerate(BUCKETS_KM):
+        top = min(hi, radius) if radius else hi
+        if lo < top:
+            out.append((index, lo, None if math.isinf(top) else top, top == radius))
+        lo = hi
+    return out
 
 
 class _Search:
-    """One search being run: its values, and the statements its slices need."""
+    """One search being run: its values, how it is cut into slices, and their statements."""
 
-    def __init__(self, session: Session, query: SearchQuery, since: datetime | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        query: SearchQuery,
+        since: datetime | None = None,
+        not_seller_id: int | None = None,
+    ) -> None:
         self.session = session
-        self.since = since
         self.query = query
+        self.since = since
+        self.not_seller_id = not_seller_id
         self.backend = session.get_bind().dialect.name
         self.terms = query_terms(query.q)
         self.after = _decode_cursor(query.cursor, query.sort) if query.cursor else None
+        self._counts: dict[str, int] = {}
+        self._tiered: bool | None = None
         params: dict[str, Any] = {}
         if self.terms:
-            if self.backend == "sqlite":
-                params["fts_match"] = " ".join(f'"{t}"' for t in self.terms)  # [a-z0-9]+ only
-            else:
-                params["ts_terms"] = " ".join(self.terms)
-            params.update({f"term_{i}": f"% {t} %" for i, t in enumerate(self.terms)})
+            params["words"] = _all_words(self.backend, self.terms)
+            for i, t in enumerate(self.terms):
+                params[f"title_{i}"] = f"% {MARK_TITLE}{t} %"
+                params[f"brand_{i}"] = f"% {MARK_BRAND}{t} %"
         if query.category:
             params["categories"] = list(taxonomy.leaf_slugs_under(query.category))
         if query.min_price is not None:
@@ -505,7 +662,69 @@ class _Search:
             params.update(_point_params(query.lat, query.lon))
         if since is not None:
             params["since"] = since
+        if not_seller_id is not None:
+            params["not_seller_id"] = not_seller_id
         self.params = params
+
+    # -- how the result is cut
+
+    def slices(self) -> list[_Slice]:
+        query, after = self.query, self.after
+        if query.sort is Sort.NEAREST:
+            return _rings(query.radius_km, float(after[0]) if after else 0.0)
+        if query.sort is not Sort.BEST:
+            return [_Slice(0.0, query.radius_km)]
+        tiered = self.terms and self.tiered()
+        if not self.terms and not query.has_point:
+            return [_Slice()]  # (effective() turns this into "newest")
+        if self.terms and not tiered:
+            return [_Slice(0.0, query.radius_km)]  # few matches: rank them all at once
+        tiers = _tiers(self.backend, self.terms) if tiered else [(0, None)]
+        buckets = (
+            _buckets(query.radius_km) if query.has_point else [(0, 0.0, query.radius_km, True)]
+        )
+        cells = [
+            _Slice(lo, hi, closed, RELEVANCE_SCALE * score - index, words)
+            for score, words in tiers
+            for index, lo, hi, closed in buckets
+        ]
+        cells.sort(key=lambda c: -(c.rank or 0))  # stable: a higher tier before a farther bucket
+        first = int(after[0]) if after else None
+        return [c for c in cells if first is None or (c.rank or 0) <= first]
+
+    def tiered(self) -> bool:
+        """Read "best match" tier by tier when many listings would have to be ranked (and the
+        words are few): ranking them all at once is cheaper for a few hundred, not for 30,000."""
+        if len(self.terms) > MAX_TIER_TERMS:
+            return False
+        if self._tiered is None:
+            self._tiered = self.rows_to_rank() >= TIERED_MATCHES
+        return self._tiered
+
+    def rows_to_rank(self) -> int:
+        """About how many listings hold every word (and lie in the radius, on SQLite)."""
+        if self.backend != "sqlite":
+            # PostgreSQL's estimate for the words alone is close (its statistics cover each
+            # word); combined with the category and the box it is not, because it takes
+            # them as independent ("samsung" is nearly always electronics).
+            words = {"words": self.params["words"]}
+            [(plan,)] = _run(
+                self.session, _words_statement(self.backend), words, prefix="EXPLAIN (FORMAT JSON) "
+            )
+            return _planned_rows(plan)
+        count = self.match_count(self.params["words"])
+        if self.query.has_point and self.query.radius_km is not None:
+            count = min(count, self.box_count(_Slice(0.0, self.query.radius_km)))
+        return count
+
+    def match_count(self, words: str) -> int:
+        if words not in self._counts:
+            params = {"words": words, "cap": TIERED_MATCHES}
+            [(count,)] = _run(self.session, _match_count_statement(self.backend), params)
+            self._counts[words] = int(count)
+        return self._counts[words]
+
+    # -- one slice
 
     def shape(self, piece: _Slice, hint: str | None) -> _Shape:
         query = self.query
@@ -513,7 +732,8 @@ class _Search:
         return _Shape(
             backend=self.backend,
             sort=query.sort,
-            terms=len(self.terms),
+            text=bool(self.terms),
+            relevance=len(self.terms) if piece.rank is None else 0,
             category=query.category is not None,
             min_price=query.min_price is not None,
             max_price=query.max_price is not None,
@@ -527,12 +747,15 @@ class _Search:
             ranked_slice=piece.rank is not None,
             keyset=keyset,
             since=self.since is not None,
+            not_seller=self.not_seller_id is not None,
             hint=hint,
         )
 
     def slice_params(self, piece: _Slice, shape: _Shape, limit: int) -> dict[str, Any]:
         params = dict(self.params, row_limit=limit)
         query = self.query
+        if piece.words is not None:
+            params["words"] = piece.words
         if shape.outer:
             assert query.lat is not None and query.lon is not None and piece.outer_km is not None
             box = bounding_box(query.lat, query.lon, piece.outer_km)
@@ -551,33 +774,60 @@ class _Search:
     def hint(self, piece: _Slice) -> str | None:
         """SQLite only: which index should drive this slice (PostgreSQL's planner chooses)."""
         query = self.query
-        if self.backend != "sqlite" or self.terms or query.seller_id is not None:
-            return None  # words: the FTS match drives; a seller: their own index
+        if self.backend != "sqlite" or query.seller_id is not None:
+            return None  # PostgreSQL plans for itself; a seller: their own index
+        if self.terms:
+            words = piece.words or self.params["words"]
+            if piece.rank is None and piece.words is None and not self.tiered():
+                return None  # few matches: the full-text match drives, rows are ranked
+            if self.match_count(words) < TIERED_MATCHES:
+                return None  # a small tier: the full-text match drives
+            # Many matches: walk another index in order and check the words on the way.
         box = query.has_point and piece.outer_km is not None
+        order_index = INDEX_FOR_SORT.get(query.sort, "ix_listings_active_published")
         if query.category:
-            return "ix_listings_active_category_point" if box else None
+            return "ix_listings_active_category_point" if box else order_index
         if not box:
-            return INDEX_FOR_SORT.get(query.sort, "ix_listings_active_published")
+            return order_index
         if query.sort is Sort.NEAREST or self.box_count(piece) < DENSE_BOX:
             return "ix_listings_active_point"
-        # A dense box: the sort index meets enough of it soon (lat and lon are in it).
-        return INDEX_FOR_SORT.get(query.sort, "ix_listings_active_published")
+        return order_index  # a dense box: the ordered walk meets enough of it soon
 
     def box_count(self, piece: _Slice) -> int:
         query = self.query
         assert query.lat is not None and query.lon is not None and piece.outer_km is not None
         box = bounding_box(query.lat, query.lon, piece.outer_km)
         params = dict(zip(("min_lat", "max_lat", "min_lon", "max_lon"), box, strict=True))
-        return int(self.session.execute(_box_count_statement(), params).scalar_one())
+        [(count,)] = _run(self.session, _box_count_statement(), params)
+        return int(count)
 
     def rows(self) -> list[Any]:
+        """The page's id rows in order, plus one more if there is a next page."""
+        wanted = self.query.limit + 1
         rows: list[Any] = []
-        for piece in _slices(self.query, self.terms, self.after):
-            shape = self.shape(piece, self.hint(piece))
-            params = self.slice_params(piece, shape, self.query.limit + 1 - len(rows))
-            rows.extend(self.session.execute(_id_statement(shape), params))
-            if len(rows) > self.query.limit:
-                break
+        pieces = self.slices()
+        i = 0
+        while i < len(pieces) and len(rows) < wanted:
+            # Slices of one rank are read together and merged newest first.
+            group = [pieces[i]]
+            while (
+                i + len(group) < len(pieces)
+                and pieces[i + len(group)].rank is not None
+                and pieces[i + len(group)].rank == pieces[i].rank
+            ):
+                group.append(pieces[i + len(group)])
+            i += len(group)
+            need = wanted - len(rows)
+            found: list[Any] = []
+            for piece in group:
+                shape = self.shape(piece, self.hint(piece))
+                params = self.slice_params(piece, shape, need)
+                found.extend(_run(self.session, _id_statement(shape), params))
+            if len(group) > 1:
+                # Columns: id, distance, rank, published_at, id. (Timestamps compare as the
+                # driver returns them: datetimes, or SQLite's fixed-width UTC text.)
+                found.sort(key=lambda r: (r[3], r[4]), reverse=True)
+            rows.extend(found[:need])
         return rows
 
 
@@ -589,20 +839,30 @@ def search(*, session: Session, query: SearchQuery) -> SearchPage:
     page = rows[: run.query.limit]
     next_cursor = None
     if len(rows) > run.query.limit and page:
-        last = page[-1]
-        key = [getattr(last, f"key_{i}") for i in range(len(_KEY_KINDS[run.query.sort]))]
+        kinds = _KEY_KINDS[run.query.sort]
+        key = [
+            _utc(v) if kind == "time" else v for kind, v in zip(kinds, page[-1][2:], strict=True)
+        ]
         next_cursor = _encode_cursor(run.query.sort, key)
     query = run.query
     point = (query.lat, query.lon) if query.lat is not None and query.lon is not None else None
-    cards = load_cards(session=session, ids=[row.id for row in page], point=point)
-    return SearchPage(items=[cards[row.id] for row in page], next_cursor=next_cursor, query=asked)
+    cards = load_cards(session=session, ids=[row[0] for row in page], point=point)
+    return SearchPage(items=[cards[row[0]] for row in page], next_cursor=next_cursor, query=asked)
 
 
-def count_since(*, session: Session, query: SearchQuery, since: datetime, cap: int = 99) -> int:
+def count_since(
+    *,
+    session: Session,
+    query: SearchQuery,
+    since: datetime,
+    cap: int = 99,
+    not_seller_id: int | None = None,
+) -> int:
     """How many listings matching a search were published after ``since`` (counting stops
-    past ``cap``): walks the newest-first index and stops at ``since``."""
+    past ``cap``), leaving out one seller's (your own are not news to you): walks the
+    newest-first index and stops at ``since``."""
     newest = replace(effective(check(replace(query, cursor=None))), sort=Sort.NEWEST, limit=cap)
-    return len(_Search(session, newest, since=since).rows())
+    return len(_Search(session, newest, since=since, not_seller_id=not_seller_id).rows())
 
 
 def load_cards(
@@ -617,24 +877,27 @@ def load_cards(
     params: dict[str, Any] = {"ids": list(ids)}
     if point is not None:
         params.update(_point_params(*point))
-    rows = session.execute(_cards_statement(point is not None), params)
-    return {row.id: ListingCard(*row) for row in rows}
+    cards = {}
+    for row in _run(session, _cards_statement(point is not None), params):
+        (id_, title, price, currency, condition, category, brand, place, status, published,
+         seller_id, seller_name, photo_key, width, height, distance) = row  # fmt: skip
+        cards[id_] = ListingCard(
+            id_, title, price, currency, Condition(condition), category, brand, place,
+            ListingStatus(status), _utc(published), seller_id, seller_name, photo_key,
+            width, height, distance,
+        )  # fmt: skip
+    return cards
 
 
 @contextmanager
 def capture_sql(session: Session) -> Iterator[list[tuple[str, Any]]]:
     """Record every statement (SQL text and driver parameters) the session sends meanwhile."""
     calls: list[tuple[str, Any]] = []
-    connection = session.connection()
-
-    def record(_c: Any, _cur: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
-        calls.append((statement, parameters))
-
-    event.listen(connection, "before_cursor_execute", record)
+    session.info[_CAPTURE] = calls
     try:
         yield calls
     finally:
-        event.remove(connection, "before_cursor_execute", record)
+        session.info.pop(_CAPTURE, None)
 
 
 def explain(*, session: Session, query: SearchQuery) -> list[tuple[str, list[str]]]:
@@ -642,7 +905,11 @@ def explain(*, session: Session, query: SearchQuery) -> list[tuple[str, list[str
     with capture_sql(session) as calls:
         search(session=session, query=query)
     connection = session.connection()
-    return [(sql, _explain(connection, sql, params)) for sql, params in calls]
+    return [
+        (sql, _explain(connection, sql, params))
+        for sql, params in calls
+        if not sql.startswith("EXPLAIN")  # PostgreSQL's own size estimate, not a data query
+    ]
 
 
 # --- a search in a URL -----------------------------------------------------------------------

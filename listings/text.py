@@ -3,6 +3,12 @@
 Documents and queries go through the same functions, in Python, so SQLite's
 FTS5 and PostgreSQL's full-text index both see the same ready-made terms and
 match exactly the same listings (their own stemmers differ from each other).
+
+A listing's search document holds each term once per class, marked by a
+leading letter: ``t`` (in the title), ``b`` (in the brand), ``a`` (anywhere:
+title, brand or description). Every token starts with its class letter, so no
+term can pass for another class, and "the word is in the title" is a question
+the full-text index answers by itself (search ranks without reading rows).
 """
 
 from __future__ import annotations
@@ -56,7 +62,8 @@ STOPWORDS = frozenset(
         "with",
     ]
 )
-MAX_QUERY_TERMS = 8
+MAX_QUERY_TERMS = 6
+TITLE, BRAND, ANYWHERE = "t", "b", "a"
 
 
 def fold(text: str) -> str:
@@ -91,3 +98,17 @@ def query_terms(query: str) -> list[str]:
             continue
         seen.setdefault(stem(word), None)
     return list(seen)[:MAX_QUERY_TERMS]
+
+
+def search_document(title: str | None, brand: str | None, description: str | None) -> str:
+    """The tokens a listing is indexed by: its terms, each once per class they occur in."""
+    title_terms = dict.fromkeys(terms(title))
+    brand_terms = dict.fromkeys(terms(brand))
+    all_terms = dict.fromkeys([*title_terms, *brand_terms, *terms(description)])
+    return " ".join(
+        [
+            *(TITLE + t for t in title_terms),
+            *(BRAND + t for t in brand_terms),
+            *(ANYWHERE + t for t in all_terms),
+        ]
+    )

@@ -31,7 +31,7 @@ from sqlmodel import Session, SQLModel, func, select
 from listings import photos as photo_store
 from listings.models import InteractionKind, ListingStatus
 from listings.taxonomy import LEAVES, PARENTS, Category
-from listings.text import index_text
+from listings.text import search_document
 from resale import demo_catalog as catalog
 from resale.db import utcnow
 from resale.geo import PLACES, PLACES_BY_SLUG, Place, haversine_km, public_point
@@ -347,9 +347,7 @@ def _plan_listings(
                     "place_name": person.place.name,
                     "lat": lat,
                     "lon": lon,
-                    "search_title": index_text(item.title),
-                    "search_brand": index_text(item.brand),
-                    "search_body": index_text(item.description),
+                    "search_doc": search_document(item.title, item.brand, item.description),
                     "status": status,
                     "created_at": created_at,
                     "updated_at": updated_at,

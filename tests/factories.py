@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import io
 import itertools
+import math
+import random
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlmodel import Session
@@ -106,3 +111,149 @@ def csrf(client: TestClient, path: str = "/") -> str:
     token = client.cookies.get(CSRF_COOKIE)
     assert token, "a page should set the CSRF cookie"
     return token
+
+
+# --- search fixtures: points at chosen distances, bulk listings --------------------------
+
+
+def point_at(lat: float, lon: float, km: float, bearing_deg: float = 0.0) -> tuple[float, float]:
+    """The point ``km`` away from (lat, lon) along ``bearing_deg`` on the Earth sphere."""
+    from resale.geo import EARTH_RADIUS_KM
+
+    delta = km / EARTH_RADIUS_KM
+    theta = math.radians(bearing_deg)
+    phi1, lmb1 = math.radians(lat), math.radians(lon)
+    phi2 = math.asin(
+        math.sin(phi1) * math.cos(delta) + math.cos(phi1) * math.sin(delta) * math.cos(theta)
+    )
+    lmb2 = lmb1 + math.atan2(
+        math.sin(theta) * math.sin(delta) * math.cos(phi1),
+        math.cos(delta) - math.sin(phi1) * math.sin(phi2),
+    )
+    return math.degrees(phi2), (math.degrees(lmb2) + 540) % 360 - 180
+
+
+def add_photo_rows(session: Session, listing: Listing, *positions: int) -> list[ListingPhoto]:
+    """Photo rows without files (search only reads the key), at these positions, in this order."""
+    assert listing.id is not None
+    rows = [
+        ListingPhoto(
+            listing_id=listing.id, position=p, key=f"fake-{listing.id}-{p}", width=80, height=60
+        )
+        for p in positions
+    ]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def generated_listings(
+    rng: random.Random,
+    *,
+    count: int,
+    seller_ids: Sequence[int],
+    places: Sequence[str] = ("paris-marais", "lyon-presquile", "berlin-mitte"),
+    first_id: int | None = None,
+    now: datetime | None = None,
+    active_share: float = 0.85,
+) -> tuple[list[dict[str, Any]], list[list[int]]]:
+    """Believable listing rows (demo catalogue text, grid points around ``places``, ties in
+    points, prices and times) and, per row, the photo positions it has (some have none)."""
+    from listings.taxonomy import LEAVES
+    from resale import demo_catalog
+    from resale.geo import PLACES_BY_SLUG, public_point
+
+    now = now or utcnow()
+    statuses = [
+        ListingStatus.RESERVED,
+        ListingStatus.SOLD,
+        ListingStatus.WITHDRAWN,
+        ListingStatus.DRAFT,
+    ]
+    slugs = [leaf.slug for leaf in LEAVES]
+    rows: list[dict[str, Any]] = []
+    photos: list[list[int]] = []
+    for n in range(count):
+        place = PLACES_BY_SLUG[rng.choice(places)]
+        if rows and rng.random() < 0.15:  # the very same point as an earlier listing
+            twin = rng.choice(rows)
+            lat, lon = twin["lat"], twin["lon"]
+        else:
+            km = rng.choice((0.3, 1.5, 4.0, 9.0, 30.0)) * rng.random()
+            lat, lon = public_point(*point_at(place.lat, place.lon, km, rng.uniform(0, 360)))
+        slug = rng.choice(slugs)
+        condition = demo_catalog.pick_condition(rng=rng, slug=slug)
+        item = demo_catalog.make_item(
+            rng=rng,
+            slug=slug,
+            condition=condition,
+            currency=place.currency,
+            area=demo_catalog.area_of(place.name),
+        )
+        status = ListingStatus.ACTIVE if rng.random() < active_share else rng.choice(statuses)
+        if rows and rng.random() < 0.1:  # published at the very same moment as another
+            published = rng.choice(rows)["published_at"] or now
+        else:
+            published = now - timedelta(seconds=rng.randrange(60 * 86400))
+        price = rng.choice(rows)["price_cents"] if rows and rng.random() < 0.1 else item.price_cents
+        row: dict[str, Any] = {
+            "seller_id": rng.choice(seller_ids),
+            "title": item.title,
+            "description": item.description,
+            "category": slug,
+            "condition": condition,
+            "price_cents": price,
+            "currency": place.currency,
+            "brand": item.brand,
+            "weight_kg": item.weight_kg,
+            "place_name": place.name,
+            "lat": lat,
+            "lon": lon,
+            "status": status,
+            "created_at": published - timedelta(hours=1),
+            "updated_at": published,
+            "published_at": None if status is ListingStatus.DRAFT else published,
+            **search_columns(item.title, item.brand, item.description),
+        }
+        if first_id is not None:
+            row["id"] = first_id + n
+        rows.append(row)
+        photos.append(list(range(rng.choice((0, 1, 1, 2, 3)))))
+    return rows, photos
+
+
+def search_columns(title: str, brand: str | None, description: str) -> dict[str, Any]:
+    """What the listing service stores for the full-text index, for a bulk insert."""
+    probe = Listing(title=title, brand=brand, description=description)
+    refresh_search_terms(probe)
+    table = Listing.__table__  # type: ignore[attr-defined]
+    return {
+        column.name: getattr(probe, column.name)
+        for column in table.columns
+        if column.name.startswith("search") and column.computed is None
+    }
+
+
+def insert_listings(
+    session: Session, rows: Sequence[dict[str, Any]], photos: Sequence[Sequence[int]]
+) -> list[int]:
+    """Bulk-insert listing rows (the search terms already in them) and their photo rows."""
+    listings = Listing.__table__  # type: ignore[attr-defined]
+    statement = sa.insert(listings).returning(listings.c.id, sort_by_parameter_order=True)
+    ids = [row.id for row in session.execute(statement, list(rows))]
+    photo_rows = [
+        {
+            "listing_id": listing_id,
+            "position": position,
+            "key": f"fake-{listing_id}-{position}",
+            "width": 80,
+            "height": 60,
+            "created_at": utcnow(),
+        }
+        for listing_id, positions in zip(ids, photos, strict=True)
+        for position in positions
+    ]
+    if photo_rows:
+        session.execute(sa.insert(ListingPhoto.__table__), photo_rows)  # type: ignore[attr-defined]
+    session.flush()
+    return ids

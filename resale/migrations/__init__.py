@@ -29,8 +29,10 @@ def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
     """Autogenerate's filter: leave out the full-text table and index SQLModel cannot describe."""
-    from listings.models import FTS_TABLE, SEARCH_VECTOR_INDEX
+    from listings.models import FTS_TABLE, SEARCH_VECTOR, SEARCH_VECTOR_INDEX
 
     if type_ == "table" and name and name.startswith(FTS_TABLE):
+        return False
+    if type_ == "column" and name == SEARCH_VECTOR:
         return False
     return not (type_ == "index" and name == SEARCH_VECTOR_INDEX)
