@@ -1,4 +1,4 @@
-"""Pages: home, listing, sell / edit, my listings, my favourites."""
+"""Pages: home, search, listing, sell / edit, my listings, my favourites, saved searches."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from listings.dependencies import OwnedListing
 from listings.models import CONDITION_LABELS, Listing, ListingStatus
 from listings.schemas import (
     CURRENCIES,
+    SORT_LABELS,
     ListingCard,
     ListingCreate,
     ListingUpdate,
@@ -22,7 +23,17 @@ from listings.schemas import (
     Sort,
     parse_price,
 )
-from listings.search import SearchQuery, load_cards, search
+from listings.search import (
+    ANYWHERE,
+    HOME,
+    RADIUS_CHOICES_KM,
+    SearchQuery,
+    UrlSearch,
+    from_url,
+    load_cards,
+    search,
+    to_url,
+)
 from resale import web
 from resale.config import settings
 from resale.db import SessionDep
@@ -125,6 +136,10 @@ def home(request: Request, viewer: OptionalUser, session: SessionDep) -> Respons
     nearby_only = bool(items)
     if not items:
         items = search(session=session, query=newest).items
+    # "See all": the same listings on the search page, where they can be narrowed down.
+    see_all = {"sort": Sort.NEWEST.value, "place": ANYWHERE}
+    if nearby_only:
+        see_all.update(place=HOME, radius=f"{settings.home_radius_km:g}")
     return web.render(
         request,
         "listings/home.html",
@@ -133,6 +148,141 @@ def home(request: Request, viewer: OptionalUser, session: SessionDep) -> Respons
             "nearby_only": nearby_only,
             "radius_km": settings.home_radius_km,
             "favorite_ids": _hearts(session, viewer, items),
+            "see_all_url": "/search?" + to_url(see_all),
+            "categories": taxonomy.PARENTS,
+        },
+    )
+
+
+def _price_label(found: UrlSearch) -> str | None:
+    low, high = found.query.min_price, found.query.max_price
+    if low is not None and high is not None:
+        return f"Price {service.price_units(low)}–{service.price_units(high)}"
+    if low is not None:
+        return f"Price from {service.price_units(low)}"
+    if high is not None:
+        return f"Price up to {service.price_units(high)}"
+    return None
+
+
+def _heading(found: UrlSearch) -> tuple[str, str]:
+    """What the results are, in words: ("Sofas & armchairs", "within 10 km of Paris, Le Marais")."""
+    query = found.query
+    category = taxonomy.get(query.category) if query.category else None
+    if query.q and category is not None:
+        subject = f"“{query.q}” in {category.name}"
+    elif query.q:
+        subject = f"Results for “{query.q}”"
+    elif category is not None:
+        subject = category.name
+    else:
+        subject = "Everything for sale"
+    if found.place_name and query.radius_km is not None:
+        return subject, f"within {query.radius_km:g} km of {found.place_name}"
+    if found.place_name:
+        return subject, f"near {found.place_name}"
+    return subject, ""
+
+
+class _Links:
+    """Links to variations of the search on the page: each one a whole, shareable search."""
+
+    def __init__(self, found: UrlSearch) -> None:
+        self.found = found
+        self.values = service.canonical_values(found)
+
+    def __call__(self, **changes: Any) -> str:
+        # Without a place, "nearest" would be refused: fall back to the default order.
+        if changes.get("place") == ANYWHERE and self.values.get("sort") == Sort.NEAREST.value:
+            changes.setdefault("sort", Sort.BEST.value)
+        return "/search?" + to_url(self.values, **changes)
+
+    def chips(self) -> list[tuple[str, str]]:
+        """Each filter in use, and the search without it."""
+        query, values = self.found.query, self.values
+        chips: list[tuple[str, str]] = []
+        if query.q:
+            chips.append((f"“{query.q}”", self(q="")))
+        category = taxonomy.get(query.category) if query.category else None
+        if category is not None:
+            chips.append((category.name, self(category="")))
+        price = _price_label(self.found)
+        if price:
+            chips.append((price, self(min_price="", max_price="")))
+        for condition in query.conditions:
+            rest = [c for c in values["condition"] if c != condition.value]
+            chips.append((condition.label, self(condition=rest)))
+        if query.radius_km is not None:
+            chips.append((f"Within {query.radius_km:g} km", self(radius="")))
+        if query.with_photos:
+            chips.append(("With photos", self(photos="")))
+        return chips
+
+    def wider(self) -> list[tuple[str, str]]:
+        """For an empty result: the same search over a larger distance, or anywhere."""
+        radius = self.found.query.radius_km
+        if radius is None:
+            return []
+        larger = [r for r in RADIUS_CHOICES_KM if r > radius][:3]
+        options = [(f"Within {r} km", self(radius=str(r))) for r in larger]
+        options.append(("Anywhere", self(radius="", place=ANYWHERE)))
+        return options
+
+    def cleared(self) -> str:
+        """The words and the place, without any other filter."""
+        return self(category="", min_price="", max_price="", condition=[], radius="", photos="")
+
+
+def _radius_choices(values: dict[str, Any]) -> list[str]:
+    """The distances to offer; one arriving from elsewhere (the home page's 30 km) is kept."""
+    choices = [str(r) for r in RADIUS_CHOICES_KM]
+    typed = values.get("radius") or ""
+    if typed and typed not in choices:
+        choices.append(typed)
+    return choices
+
+
+@router.get("/search")
+def search_page(request: Request, viewer: OptionalUser, session: SessionDep) -> Response:
+    found = from_url(request.query_params, home=service.search_home(viewer))
+    page = search(session=session, query=found.query)
+    links = _Links(found)
+    canonical = to_url(links.values)
+    saved = None
+    if viewer is not None and not found.errors:
+        saved = service.find_saved_search(session=session, user=viewer, query=canonical)
+    return web.render(
+        request,
+        "listings/search.html",
+        {
+            "found": found,
+            "values": found.values,
+            "errors": found.errors,
+            "items": page.items,
+            "favorite_ids": _hearts(session, viewer, page.items),
+            "heading": _heading(found),  # (what, where)
+            "link": links,
+            "chips": links.chips(),
+            "wider": links.wider() if not page.items else [],
+            "cleared_url": links.cleared(),
+            "more_url": f"/search?{canonical}&cursor={page.next_cursor}"
+            if page.next_cursor
+            else None,
+            "first_url": f"/search?{canonical}" if found.query.cursor else None,
+            "canonical": canonical,
+            "saved": saved,
+            "search_form": "filters",
+            "search_q": found.values["q"],
+            "parents": taxonomy.PARENTS,
+            "children": taxonomy.children,
+            "conditions": CONDITION_LABELS,
+            "places": PLACES,
+            "home_place": viewer.place_name or "your home"
+            if viewer is not None and viewer.has_location
+            else None,
+            "radius_choices": _radius_choices(found.values),
+            "sorts": SORT_LABELS,
+            "login_next": web.login_url(f"/search?{canonical}"),
         },
     )
 
@@ -341,3 +491,47 @@ def my_favorites_page(request: Request, user: CurrentUser, session: SessionDep) 
     return web.render(
         request, "listings/favorites.html", {"items": items, "favorite_ids": set(ids)}
     )
+
+
+@router.get("/me/searches")
+def my_searches_page(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    searches = service.saved_searches(session=session, user=user)
+    return web.render(
+        request,
+        "listings/searches.html",
+        {"searches": searches, "cap": service.NEW_COUNT_CAP, "limit": service.MAX_SAVED_SEARCHES},
+    )
+
+
+@router.post("/me/searches")
+async def save_search_submit(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    values = web.form_values(await request.form())
+    query = values.get("query", "")
+    try:
+        saved, created = service.save_search(session=session, user=user, query=query)
+    except ResaleError as exc:
+        session.rollback()
+        return web.redirect(f"/search?{query}", flash=exc.message, kind="error")
+    message = (
+        "Search saved. Saved searches show how many new items match it."
+        if created
+        else "You had already saved this search."
+    )
+    return web.redirect(f"/search?{saved.query}", flash=message)
+
+
+@router.get("/me/searches/{search_id}/open")
+def open_saved_search(search_id: int, user: CurrentUser, session: SessionDep) -> Response:
+    """Open a saved search: what matches it now stops counting as new.
+
+    A GET, so that "Open" is a plain link (new tab, copy link address). The only thing it
+    changes is when the user last looked, so a prefetch can at worst clear a badge early.
+    """
+    saved = service.mark_search_seen(session=session, user=user, search_id=search_id)
+    return web.redirect(f"/search?{saved.query}")
+
+
+@router.post("/me/searches/{search_id}/delete")
+def delete_search_submit(search_id: int, user: CurrentUser, session: SessionDep) -> Response:
+    service.delete_saved_search(session=session, user=user, search_id=search_id)
+    return web.redirect("/me/searches", flash="Saved search deleted.")

@@ -1,16 +1,17 @@
-"""JSON API for listings, photos and favourites."""
+"""JSON API for listings, photos, favourites and saved searches."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from listings import photos as photo_store
 from listings import service, taxonomy
 from listings.dependencies import OwnedListing
-from listings.models import Condition, Listing
+from listings.models import Condition, Listing, SavedSearch
 from listings.schemas import (
     CategoryPublic,
     ListingCard,
@@ -274,3 +275,72 @@ def remove_favorite(listing_id: int, user: CurrentUser, session: SessionDep) -> 
     listing = service.get_listing(session=session, listing_id=listing_id)
     service.set_favorite(session=session, user=user, listing=listing, saved=False)
     return FavoriteState(listing_id=listing_id, favorite=False)
+
+
+class SavedSearchIn(BaseModel):
+    query: str = Field(
+        max_length=service.MAX_SAVED_QUERY_CHARS,
+        description="A search page's query string, e.g. 'q=sofa&place=paris-marais&radius=10'",
+        examples=["q=sofa&category=furniture&place=paris-marais&radius=10"],
+    )
+
+
+class SavedSearchPublic(BaseModel):
+    id: int
+    name: str = Field(description="A short summary for people")
+    query: str = Field(description="The canonical query string of the search page")
+    url: str = Field(description="The search page for it")
+    created_at: datetime
+    last_seen_at: datetime
+    new_count: int = Field(
+        description="Listings matching it published since last_seen_at (counting stops at "
+        f"{service.NEW_COUNT_CAP + 1}; see new_count_capped)"
+    )
+    new_count_capped: bool = Field(description=f"More than {service.NEW_COUNT_CAP} are new")
+
+
+def _saved_out(saved: SavedSearch, new_count: int) -> SavedSearchPublic:
+    assert saved.id is not None
+    return SavedSearchPublic(
+        id=saved.id,
+        name=saved.name,
+        query=saved.query,
+        url=f"/search?{saved.query}",
+        created_at=saved.created_at,
+        last_seen_at=saved.last_seen_at,
+        new_count=new_count,
+        new_count_capped=new_count > service.NEW_COUNT_CAP,
+    )
+
+
+@router.get("/me/searches", response_model=list[SavedSearchPublic])
+def my_searches(user: CurrentUser, session: SessionDep) -> list[SavedSearchPublic]:
+    """The viewer's saved searches, newest first, with how many listings are new for each."""
+    return [
+        _saved_out(status.search, status.new_count)
+        for status in service.saved_searches(session=session, user=user)
+    ]
+
+
+@router.post("/me/searches", status_code=201, response_model=SavedSearchPublic)
+def save_search(
+    data: SavedSearchIn, user: CurrentUser, session: SessionDep, response: Response
+) -> SavedSearchPublic:
+    """Save a search (201); saving one already saved refreshes it (200). At most 50."""
+    saved, created = service.save_search(session=session, user=user, query=data.query)
+    if not created:
+        response.status_code = 200
+    return _saved_out(saved, 0)
+
+
+@router.post("/me/searches/{search_id}/seen", response_model=SavedSearchPublic)
+def saw_search(search_id: int, user: CurrentUser, session: SessionDep) -> SavedSearchPublic:
+    """Mark a saved search as seen now: its count of new listings starts again from 0."""
+    saved = service.mark_search_seen(session=session, user=user, search_id=search_id)
+    return _saved_out(saved, 0)
+
+
+@router.delete("/me/searches/{search_id}", status_code=204)
+def delete_search(search_id: int, user: CurrentUser, session: SessionDep) -> Response:
+    service.delete_saved_search(session=session, user=user, search_id=search_id)
+    return Response(status_code=204)
