@@ -9,6 +9,7 @@ import re
 import pytest
 
 from resale import geo
+from tests.factories import point_at
 
 PARIS = (48.8566, 2.3522)
 LYON = (45.7640, 4.8357)
@@ -17,19 +18,8 @@ NEW_YORK = (40.7128, -74.0060)
 
 
 def destination(lat: float, lon: float, bearing_deg: float, km: float) -> tuple[float, float]:
-    """The point ``km`` away from (lat, lon) along ``bearing_deg`` on the same sphere."""
-    delta = km / geo.EARTH_RADIUS_KM
-    theta = math.radians(bearing_deg)
-    phi1, lmb1 = math.radians(lat), math.radians(lon)
-    phi2 = math.asin(
-        math.sin(phi1) * math.cos(delta) + math.cos(phi1) * math.sin(delta) * math.cos(theta)
-    )
-    lmb2 = lmb1 + math.atan2(
-        math.sin(theta) * math.sin(delta) * math.cos(phi1),
-        math.cos(delta) - math.sin(phi1) * math.sin(phi2),
-    )
-    lon2 = (math.degrees(lmb2) + 540) % 360 - 180
-    return math.degrees(phi2), lon2
+    """The point ``km`` away from (lat, lon) along ``bearing_deg`` (the factories' helper)."""
+    return point_at(lat, lon, km, bearing_deg)
 
 
 @pytest.mark.parametrize(
