@@ -340,11 +340,9 @@ async def sell_submit(request: Request, user: CurrentUser, session: SessionDep) 
             status_code=422,
         )
     try:
-        listing = service.create_draft(session=session, seller=user, data=create)
-        if uploads:
-            service.add_photos(session=session, listing=listing, uploads=uploads)
-        if publish_now:
-            service.publish(session=session, listing=listing)
+        listing = service.sell(
+            session=session, seller=user, data=create, uploads=uploads, publish_now=publish_now
+        )
     except ResaleError as exc:
         session.rollback()  # nothing of this attempt stays: no draft, no photo files
         errors = {web.error_field(exc.field): exc.message}

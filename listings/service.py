@@ -199,6 +199,23 @@ def delete_photo(*, session: Session, listing: Listing, photo_id: int) -> None:
     on_commit(session, partial(photo_store.delete, photo.key))
 
 
+def sell(
+    *,
+    session: Session,
+    seller: User,
+    data: ListingCreate,
+    uploads: Sequence[tuple[str, bytes]],
+    publish_now: bool,
+) -> Listing:
+    """The sell form in one step: a draft, its photos, and (if asked) on sale at once."""
+    listing = create_draft(session=session, seller=seller, data=data)
+    if uploads:
+        add_photos(session=session, listing=listing, uploads=uploads)
+    if publish_now:
+        publish(session=session, listing=listing)
+    return listing
+
+
 def publish(*, session: Session, listing: Listing) -> Listing:
     """Put a draft (or a withdrawn listing) on sale."""
     if listing.status is ListingStatus.ACTIVE:

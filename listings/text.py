@@ -85,11 +85,6 @@ def terms(text: str | None) -> list[str]:
     return [stem(word) for word in _WORD.findall(fold(text))]
 
 
-def index_text(text: str | None) -> str:
-    """What a listing field stores for the full-text index: its terms, space-separated."""
-    return " ".join(terms(text))
-
-
 def query_terms(query: str) -> list[str]:
     """The distinct terms a search looks for (all must match), stop words left out."""
     seen: dict[str, None] = {}
