@@ -51,6 +51,9 @@ class Listing(SQLModel, table=True):
         sa.CheckConstraint("price_cents >= 0", name="price_not_negative"),
         sa.CheckConstraint("weight_kg IS NULL OR weight_kg > 0", name="weight_positive"),
         sa.CheckConstraint(
+            "shipping_cents IS NULL OR shipping_cents >= 0", name="shipping_not_negative"
+        ),
+        sa.CheckConstraint(
             "(lat IS NULL AND lon IS NULL) OR "
             "(lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180)",
             name="point_valid",
@@ -84,6 +87,8 @@ class Listing(SQLModel, table=True):
     condition: Condition = Field(sa_type=str_enum(Condition, "condition"))
     price_cents: int
     currency: str = Field(max_length=3)
+    # What the seller charges to post the item; null means pickup only.
+    shipping_cents: int | None = Field(default=None)
     brand: str | None = Field(default=None, max_length=60)
     weight_kg: float | None = Field(default=None)
     place_name: str | None = Field(default=None, max_length=80)

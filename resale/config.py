@@ -31,6 +31,28 @@ class Settings(BaseSettings):
 
     home_radius_km: float = 30.0
 
+    # Orders. An unpaid order holds its listing this long, then the sweep releases it.
+    reservation_minutes: int = Field(default=30, ge=1)
+    # Buyer protection: days after hand-over or delivery to confirm or open a dispute.
+    protection_days: float = Field(default=2, gt=0)
+    # A shipped parcel counts as delivered this many days after it was sent (no carrier feed).
+    shipping_transit_days: float = Field(default=3, ge=0)
+    # The platform's cut of each trade, in basis points of the total (100 = 1 %).
+    platform_fee_bps: int = Field(default=0, ge=0, le=10_000)
+    # How often the app runs the order sweep itself; 0 leaves it to cron (`resale orders sweep`).
+    sweep_interval_seconds: int = Field(default=60, ge=0)
+    # Wrong hand-over codes a seller may enter before the code is locked.
+    handover_max_attempts: int = Field(default=5, ge=1)
+
+    # Payments: Stripe when a secret key is set, else the labelled development gateway.
+    stripe_secret_key: str = ""
+    stripe_publishable_key: str = ""
+    stripe_webhook_secret: str = ""
+    # Only for tests and local fakes (localstripe); empty means Stripe's own API.
+    stripe_api_base: str = ""
+    # The public address of this site, for links sent to payment pages.
+    public_url: str = "http://127.0.0.1:8000"
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.env != "development" and self.secret_key == DEV_SECRET_KEY:

@@ -18,6 +18,10 @@ os.environ["RESALE_ENV"] = "test"
 os.environ["RESALE_SECRET_KEY"] = "test-secret-key-" + "x" * 32
 os.environ["RESALE_DATA_DIR"] = str(_SCRATCH)
 os.environ.pop("RESALE_DATABASE_URL", None)
+# Tests choose their payment gateway and run the order sweep themselves.
+for _name in ("RESALE_STRIPE_SECRET_KEY", "RESALE_STRIPE_WEBHOOK_SECRET", "RESALE_STRIPE_API_BASE"):
+    os.environ.pop(_name, None)
+os.environ["RESALE_SWEEP_INTERVAL_SECONDS"] = "0"
 
 import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402

@@ -8,6 +8,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import listings.models  # noqa: F401  (register the tables on SQLModel.metadata)
+import resale.orders.models
+import resale.payments.models
 import resale.users.models  # noqa: F401
 from resale.db import UTCDateTime, make_engine
 from resale.migrations import include_object

@@ -1,0 +1,1 @@
+"""Payments: one gateway interface, Stripe and a keyless development gateway behind it."""
