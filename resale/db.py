@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Dialect, Engine
@@ -89,8 +89,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Execution option: take SQLite's write lock when the transaction begins. A transaction
+# that reads and then writes would otherwise fail at once ("database is locked") if any
+# other writer committed in between, instead of waiting its turn behind busy_timeout.
+WRITE_INTENT = "resale_write_intent"
+
+
 def _sqlite_begin(conn: sa.Connection) -> None:
-    conn.exec_driver_sql("BEGIN")
+    immediate = conn.get_execution_options().get(WRITE_INTENT, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def write_session(engine: Engine | None = None) -> Session:
+    """A session whose transactions will write (SQLite takes the write lock at BEGIN)."""
+    return Session(writer(engine or get_engine()), expire_on_commit=False)
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine and pool, with every transaction begun with write intent."""
+    return engine.execution_options(**{WRITE_INTENT: True})
 
 
 def make_engine(url: str | None = None, *, echo: bool | None = None) -> Engine:
@@ -119,6 +136,7 @@ def make_engine(url: str | None = None, *, echo: bool | None = None) -> Engine:
 
 
 _engine: Engine | None = None
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_engine() -> Engine:
@@ -129,9 +147,12 @@ def get_engine() -> Engine:
     return _engine
 
 
-def get_session() -> Iterator[Session]:
+def get_session(request: Request) -> Iterator[Session]:
     """One session per request: commit once at the end, roll back on any error."""
-    with Session(get_engine(), expire_on_commit=False) as session:
+    engine = get_engine()
+    if request.method not in SAFE_METHODS:
+        engine = writer(engine)
+    with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
