@@ -55,6 +55,7 @@ def listing_out(listing: Listing, *, viewer: User | None, favorite: bool | None)
         "currency": listing.currency,
         "brand": listing.brand,
         "weight_kg": listing.weight_kg,
+        "shipping_cents": listing.shipping_cents,
         "place": listing.place_name,
         "distance_km": None if km is None else rounded_km(km),
         "seller": SellerPublic(

@@ -73,6 +73,8 @@ Brand = Annotated[
     Annotated[str, AfterValidator(text_check(1, 60))] | None, BeforeValidator(blank_to_none)
 ]
 WeightKg = Annotated[float, Field(gt=0, le=1000)]
+# What the seller charges to post the item; leaving it out means pickup only.
+ShippingCents = Annotated[int, Field(ge=0, le=100_000)]
 
 
 class ListingCreate(PointIn):
@@ -84,6 +86,7 @@ class ListingCreate(PointIn):
     currency: Currency = "EUR"
     brand: Brand = None
     weight_kg: WeightKg | None = None
+    shipping_cents: ShippingCents | None = None
 
 
 class ListingUpdate(PointIn):
@@ -97,6 +100,7 @@ class ListingUpdate(PointIn):
     currency: Currency | None = None
     brand: Brand = None
     weight_kg: WeightKg | None = None
+    shipping_cents: ShippingCents | None = None
 
 
 class PhotoPublic(BaseModel):
@@ -130,6 +134,7 @@ class ListingPublic(BaseModel):
     currency: str
     brand: str | None
     weight_kg: float | None
+    shipping_cents: int | None = Field(description="Shipping price; null means pickup only")
     place: str | None
     distance_km: float | None = Field(
         description="Rounded distance from the viewer's home, when both are known"

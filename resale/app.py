@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,7 +17,10 @@ from listings import pages as listing_pages
 from listings import routes as listing_routes
 from resale import errors, web
 from resale.config import settings
-from resale.db import SessionDep
+from resale.db import SessionDep, get_engine
+from resale.orders import routes as order_routes
+from resale.orders import service as order_service
+from resale.payments.gateway import get_gateway
 from resale.users import pages as user_pages
 from resale.users import routes as user_routes
 
@@ -31,10 +37,38 @@ def health_check(session: SessionDep) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": session.get_bind().dialect.name})
 
 
+log = logging.getLogger(__name__)
+
+
+async def _sweep_forever(interval: float) -> None:
+    """The order sweep, in the app too: cron (`resale orders sweep`) is then optional."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            report = await asyncio.to_thread(
+                order_service.sweep, engine=get_engine(), gateway=get_gateway()
+            )
+            if report.expired or report.completed or report.reconciled or report.errors:
+                log.info("order sweep: %s", report)
+        except Exception:  # keep sweeping; one bad run must not stop the loop
+            log.exception("order sweep failed")
+
+
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     settings.media_dir.mkdir(parents=True, exist_ok=True)
-    yield
+    if get_gateway().name == "dev":
+        log.warning("payments: no Stripe key set, using the DEVELOPMENT gateway (no real money)")
+    task = None
+    if settings.sweep_interval_seconds:
+        task = asyncio.create_task(_sweep_forever(settings.sweep_interval_seconds))
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def create_app() -> FastAPI:
@@ -54,6 +88,7 @@ def create_app() -> FastAPI:
         health,
         user_routes.router,
         listing_routes.router,
+        order_routes.router,
         user_pages.router,
         listing_pages.router,
     ):

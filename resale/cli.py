@@ -11,6 +11,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+orders_app = typer.Typer(help="Orders: the sweep that keeps trades moving.", no_args_is_help=True)
+app.add_typer(orders_app, name="orders")
 
 
 @app.command()
@@ -116,3 +118,21 @@ def seed(
             )
         session.commit()
     typer.echo(summary)
+
+
+@orders_app.command("sweep")
+def orders_sweep() -> None:
+    """Release unpaid holds, complete orders past buyer protection, make due transfers.
+
+    Safe to run from cron every minute, also while the app runs its own sweep.
+    """
+    from resale.db import get_engine
+    from resale.orders import service
+    from resale.payments.gateway import get_gateway
+
+    report = service.sweep(engine=get_engine(), gateway=get_gateway())
+    typer.echo(f"order sweep: {report}")
+    for error in report.errors:
+        typer.echo(f"  {error}", err=True)
+    if report.errors:
+        raise typer.Exit(1)

@@ -184,6 +184,12 @@ def _require(order: Order, user: User, role: Role, action: str) -> None:
         raise NotYourPart(f"Only the {role} can {action}.")
 
 
+def _key(order: Order, action: str) -> str:
+    """An idempotency key for one provider call about this order (unique across databases)."""
+    stamp = int(order.created_at.timestamp() * 1_000_000)
+    return f"order-{order.id}-{stamp}-{action}"
+
+
 def _new_code() -> str:
     return f"{secrets.randbelow(1_000_000):06d}"
 
@@ -306,7 +312,7 @@ def start_payment(
         payment = gateway.create_payment(
             amount_cents=order.total_cents,
             currency=order.currency,
-            idempotency_key=f"order-{order.id}-payment-{attempt}",
+            idempotency_key=_key(order, f"payment-{attempt}"),
             description=f"resale order {order.id}",
             metadata={"order_id": str(order.id)},
             payment_method=payment_method,
@@ -447,7 +453,7 @@ def _refund(session: Session, order: Order, gateway: PaymentGateway) -> None:
         refund = gateway.refund(
             payment_ref=order.payment_ref,
             amount_cents=order.total_cents,
-            idempotency_key=f"order-{order.id}-refund",
+            idempotency_key=_key(order, "refund"),
         )
     except GatewayError as exc:
         raise PaymentProblem(f"The refund could not be made: {exc}") from exc
@@ -469,9 +475,7 @@ def cancel(*, session: Session, order: Order, actor: User, gateway: PaymentGatew
             )
         if order.payment_ref:
             try:
-                gateway.cancel_payment(
-                    ref=order.payment_ref, idempotency_key=f"order-{order.id}-cancel"
-                )
+                gateway.cancel_payment(ref=order.payment_ref, idempotency_key=_key(order, "cancel"))
             except GatewayError as exc:
                 raise PaymentProblem(f"The payment could not be cancelled: {exc}") from exc
         listings_service.release(session=session, listing_id=order.listing_id)
@@ -483,7 +487,7 @@ def cancel(*, session: Session, order: Order, actor: User, gateway: PaymentGatew
         _refund(session, order, gateway)
         note = f"The buyer was refunded ({order.refund_ref})."
     elif order.payment_ref:
-        gateway.cancel_payment(ref=order.payment_ref, idempotency_key=f"order-{order.id}-cancel")
+        gateway.cancel_payment(ref=order.payment_ref, idempotency_key=_key(order, "cancel"))
     # The seller called it off: the listing waits, withdrawn, until they relist it.
     listings_service.take_back(session=session, listing_id=order.listing_id)
     _move(session, order, S.CANCELLED, OrderEventKind.CANCELLED, actor=actor, note=note)
@@ -705,7 +709,7 @@ def _expire_one(
             return
         if payment.status is PaymentStatus.PROCESSING:
             return  # the provider will decide; look again next time
-        gateway.cancel_payment(ref=order.payment_ref, idempotency_key=f"order-{order.id}-cancel")
+        gateway.cancel_payment(ref=order.payment_ref, idempotency_key=_key(order, "cancel"))
     listings_service.release(session=session, listing_id=order.listing_id)
     _move(
         session,
@@ -769,3 +773,53 @@ def sweep(*, engine: Engine, gateway: PaymentGateway, now: datetime | None = Non
     paid, failed = payments_service.run_pending_transfers(engine=engine, gateway=gateway)
     report.transfers_paid, report.transfers_failed = paid, failed
     return report
+
+
+# --- Words for people ------------------------------------------------------------------
+
+
+def next_step(order: Order, role: Role | Literal["admin"]) -> str:
+    """What this person should do next on this order, in one sentence."""
+    pickup = order.fulfilment is Fulfilment.PICKUP
+    status = order.status
+    if status is S.PENDING_PAYMENT:
+        return (
+            "Pay to secure the item: it is held for you until the reservation ends."
+            if role == "buyer"
+            else "Waiting for the buyer to pay. The item is held until the reservation ends."
+        )
+    if status is S.PAID:
+        if role == "buyer":
+            return (
+                "Meet the seller and show them your hand-over code when you have the item."
+                if pickup
+                else "The seller is preparing your parcel; you will see the tracking here."
+            )
+        if role == "seller":
+            return (
+                "Meet the buyer and enter the code they show you: you are paid at once."
+                if pickup
+                else "Post the item and enter the tracking reference."
+            )
+        return "Paid; waiting for hand-over or shipping."
+    if status in _DELIVERED:
+        return (
+            "Check the item, then confirm you received it, or open a dispute if something is wrong."
+            if role == "buyer"
+            else "Waiting for the buyer to confirm; without a dispute you are paid when protection ends."
+        )
+    if status is S.DISPUTED:
+        return (
+            "Decide the dispute: refund the buyer or release the money to the seller."
+            if role == "admin"
+            else "The dispute is with our team; we will decide and let you both know."
+        )
+    if status is S.COMPLETED:
+        return (
+            "Done. Enjoy your item!"
+            if role == "buyer"
+            else "Done. Your share has been paid out or added to your balance."
+        )
+    if status is S.REFUNDED:
+        return "The buyer was refunded."
+    return "This order was cancelled; no money was taken, or it was refunded."

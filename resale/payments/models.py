@@ -72,26 +72,3 @@ class PaymentAccount(SQLModel, table=True):
     )
     stripe_account_id: str = Field(max_length=100, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-class DevPaymentStatus(enum.StrEnum):
-    REQUIRES_ACTION = "requires_action"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    CANCELED = "canceled"
-
-
-class DevPayment(SQLModel, table=True):
-    """The development gateway's own books: it stands in for an outside provider."""
-
-    __tablename__ = "dev_payments"
-
-    id: int | None = Field(default=None, primary_key=True)
-    ref: str = Field(max_length=100, unique=True)
-    idempotency_key: str = Field(max_length=100, unique=True)
-    amount_cents: int
-    currency: str = Field(max_length=3)
-    description: str = Field(max_length=200)
-    status: DevPaymentStatus = Field(sa_type=str_enum(DevPaymentStatus, "dev_payment_status"))
-    refunded_cents: int = 0
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -18,33 +18,6 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table(
-        "dev_payments",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("ref", sa.String(length=100), nullable=False),
-        sa.Column("idempotency_key", sa.String(length=100), nullable=False),
-        sa.Column("amount_cents", sa.Integer(), nullable=False),
-        sa.Column("currency", sa.String(length=3), nullable=False),
-        sa.Column("description", sa.String(length=200), nullable=False),
-        sa.Column(
-            "status",
-            sa.Enum(
-                "requires_action",
-                "succeeded",
-                "failed",
-                "canceled",
-                name="dev_payment_status",
-                native_enum=False,
-                create_constraint=True,
-            ),
-            nullable=False,
-        ),
-        sa.Column("refunded_cents", sa.Integer(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_dev_payments")),
-        sa.UniqueConstraint("idempotency_key", name=op.f("uq_dev_payments_idempotency_key")),
-        sa.UniqueConstraint("ref", name=op.f("uq_dev_payments_ref")),
-    )
-    op.create_table(
         "payment_events",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("gateway", sa.String(length=20), nullable=False),
@@ -349,4 +322,3 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_payment_events_payment_ref"))
 
     op.drop_table("payment_events")
-    op.drop_table("dev_payments")
