@@ -1,0 +1,488 @@
+"""Pages for buying: choose pickup or shipping, pay, the order page and its actions,
+my purchases and my sales. Plain forms; every action redirects back with a message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import Request, Response
+from sqlmodel import Session
+
+from listings import photos as photo_store
+from listings import service as listings_service
+from listings.models import Listing, ListingStatus
+from listings.schemas import ListingCard
+from listings.search import load_cards
+from resale import web
+from resale.config import settings
+from resale.db import SessionDep, utcnow
+from resale.errors import ResaleError
+from resale.orders import service
+from resale.orders.models import Fulfilment, Order, OrderEvent, OrderEventKind, OrderStatus
+from resale.orders.routes import VisibleOrder
+from resale.payments import service as payments_service
+from resale.payments.dependencies import GatewayDep
+from resale.payments.gateway import PaymentGateway, PaymentStatus
+from resale.users.dependencies import CurrentUser, page_router
+from resale.users.models import User
+
+router = page_router()
+
+S = OrderStatus
+Viewer = Literal["buyer", "seller", "admin"]
+
+EVENT_LABELS = {
+    OrderEventKind.CREATED: "Order placed",
+    OrderEventKind.PAYMENT_STARTED: "Payment started",
+    OrderEventKind.PAID: "Payment received and held by resale",
+    OrderEventKind.PAYMENT_FAILED: "Card declined",
+    OrderEventKind.EXPIRED: "Reservation ended",
+    OrderEventKind.CANCELLED: "Order cancelled",
+    OrderEventKind.SHIPPED: "Shipped",
+    OrderEventKind.HANDED_OVER: "Handed over",
+    OrderEventKind.WRONG_CODE: "A wrong hand-over code was entered",
+    OrderEventKind.CONFIRMED: "Receipt confirmed",
+    OrderEventKind.DISPUTED: "Problem reported",
+    OrderEventKind.DISPUTE_RESOLVED: "Dispute decided",
+    OrderEventKind.COMPLETED: "Order completed",
+    OrderEventKind.REFUNDED: "Refunded",
+    OrderEventKind.PAYOUT: "Seller's share",
+}
+# Their notes name the payment provider, which tells a person nothing.
+_QUIET_NOTES = {OrderEventKind.PAYMENT_STARTED, OrderEventKind.PAID}
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    label: str
+    actor: str
+    note: str | None
+    at: datetime
+
+
+def _viewer(order: Order, user: User) -> Viewer:
+    return service.role_of(order, user) or "admin"
+
+
+def _history(order: Order, events: list[OrderEvent], user: User) -> list[HistoryLine]:
+    def who(actor_id: int | None) -> str:
+        if actor_id is None:
+            return "resale"
+        if actor_id == user.id:
+            return "you"
+        if actor_id == order.buyer_id:
+            return "the buyer"
+        if actor_id == order.seller_id:
+            return "the seller"
+        return "our team"
+
+    return [
+        HistoryLine(
+            label=EVENT_LABELS.get(event.kind, event.kind.value.replace("_", " ").capitalize()),
+            actor=who(event.actor_id),
+            note=None if event.kind in _QUIET_NOTES else event.note,
+            at=event.created_at,
+        )
+        for event in reversed(events)  # newest first
+    ]
+
+
+def _minutes_left(until: datetime) -> int:
+    return max(0, int((until - utcnow()).total_seconds() // 60))
+
+
+def _order_context(
+    session: Session,
+    order: Order,
+    user: User,
+    *,
+    errors: Mapping[str, str] | None = None,
+    values: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    role = _viewer(order, user)
+    listing = listings_service.get_listing(session=session, listing_id=order.listing_id)
+    events = service.events_of(session=session, order=order)
+    other_id = order.seller_id if role == "buyer" else order.buyer_id
+    other = listing.seller if other_id == listing.seller_id else session.get(User, other_id)
+    pending = order.status is S.PENDING_PAYMENT
+    pickup = order.fulfilment is Fulfilment.PICKUP
+    delivered = order.status in (S.HANDED_OVER, S.SHIPPED)
+    code_locked = order.handover_failures >= settings.handover_max_attempts
+    return {
+        "order": order,
+        "listing": listing,
+        "photo_url": photo_store.url,
+        "role": role,
+        "other": other,
+        "next_step": service.next_step(order, role),
+        "history": _history(order, events, user),
+        "pickup": pickup,
+        "errors": errors or {},
+        "values": values or {},
+        # Who may do what now: the service checks again, these only choose the buttons.
+        "can_pay": role == "buyer" and pending and order.expires_at > utcnow(),
+        "reservation_over": pending and order.expires_at <= utcnow(),
+        "minutes_left": _minutes_left(order.expires_at),
+        "declined": pending and bool(events) and events[-1].kind is OrderEventKind.PAYMENT_FAILED,
+        "show_code": role == "buyer" and pickup and order.status in (S.PAID, S.HANDED_OVER),
+        "enter_code": role == "seller"
+        and pickup
+        and order.status in (S.PAID, S.HANDED_OVER)
+        and not code_locked,
+        "code_locked": role == "seller" and pickup and code_locked,
+        "handed_over_without_code": role == "seller" and pickup and order.status is S.PAID,
+        "enter_tracking": role == "seller" and not pickup and order.status is S.PAID,
+        "confirm_or_dispute": role == "buyer" and delivered,
+        "buyer_cancels": role == "buyer" and pending,
+        "seller_cancels": role == "seller" and order.status in (S.PENDING_PAYMENT, S.PAID),
+        "resolve": role == "admin" and user.is_admin and order.status is S.DISPUTED,
+        "sees_share": role in ("seller", "admin"),
+        "back": ("/me/purchases", "Your purchases")
+        if role == "buyer"
+        else ("/me/sales", "Your sales")
+        if role == "seller"
+        else None,
+    }
+
+
+def _render_order(
+    request: Request,
+    session: Session,
+    order: Order,
+    user: User,
+    *,
+    errors: Mapping[str, str] | None = None,
+    values: Mapping[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    context = _order_context(session, order, user, errors=errors, values=values)
+    return web.render(request, "orders/order.html", context, status_code=status_code)
+
+
+def _act(
+    request: Request,
+    session: Session,
+    order: Order,
+    user: User,
+    action: Callable[[], str],
+    *,
+    values: Mapping[str, str] | None = None,
+    fields: tuple[str, ...] = (),
+) -> Response:
+    """Run one order action; a form field's error is shown beside it, any other as a message."""
+    order_id = order.id
+    try:
+        done = action()
+    except ResaleError as exc:
+        # Roll back this attempt (a wrong code is counted in its own transaction then).
+        session.rollback()
+        if exc.field in fields:
+            fresh = service.get_order(session=session, order_id=order_id or 0, viewer=user)
+            return _render_order(
+                request,
+                session,
+                fresh,
+                user,
+                errors={exc.field or "__all__": exc.message},
+                values=values,
+                status_code=exc.status_code,
+            )
+        return web.redirect(f"/orders/{order_id}", flash=exc.message, kind="error")
+    return web.redirect(f"/orders/{order_id}", flash=done)
+
+
+def _start_payment(
+    request: Request, session: Session, order: Order, user: User, gateway: PaymentGateway
+) -> Response:
+    """Start (or find again) the payment, then send the buyer where it is completed."""
+    order_url = f"/orders/{order.id}"
+    try:
+        order, payment = service.start_payment(
+            session=session,
+            order=order,
+            buyer=user,
+            gateway=gateway,
+            return_url=str(request.base_url).rstrip("/") + order_url,
+        )
+    except ResaleError as exc:
+        # Nothing was changed by the attempt; the order (and its hold) stays.
+        return web.redirect(order_url, flash=exc.message, kind="error")
+    if payment.next_action_url:
+        return web.redirect(payment.next_action_url)
+    if payment.status is PaymentStatus.SUCCEEDED:
+        return web.redirect(
+            order_url, flash="Payment received. We hold it until you have the item."
+        )
+    if payment.status is PaymentStatus.FAILED:
+        return web.redirect(order_url, flash="Your card was declined — try again.", kind="error")
+    return web.redirect(order_url, flash="Your order is placed.")
+
+
+# --- Buying ----------------------------------------------------------------------------
+
+
+def _not_buyable(session: Session, listing: Listing, user: User) -> Response | None:
+    """Where to send someone who cannot buy this listing now, with a word why."""
+    listing_url = f"/listings/{listing.id}"
+    if listing.seller_id == user.id:
+        return web.redirect(listing_url, flash="This is your own listing.", kind="info")
+    assert listing.id is not None
+    open_order = service.open_order_for_listing(session=session, listing_id=listing.id)
+    if open_order is not None and open_order.buyer_id == user.id:
+        return web.redirect(
+            f"/orders/{open_order.id}", flash="You are already buying this item.", kind="info"
+        )
+    if listing.status is not ListingStatus.ACTIVE:
+        return web.redirect(
+            listing_url, flash="Sorry, this item is no longer available.", kind="error"
+        )
+    return None
+
+
+def _buy_context(
+    listing: Listing, user: User, values: Mapping[str, str], errors: Mapping[str, str]
+) -> dict[str, Any]:
+    can_pickup = listing.has_point
+    can_ship = listing.shipping_cents is not None
+    return {
+        "listing": listing,
+        "photo_url": photo_store.url,
+        "values": values,
+        "errors": errors,
+        "can_pickup": can_pickup,
+        "can_ship": can_ship,
+        "distance_km": listings_service.distance_km(listing, user),
+        "shipping_cents": listing.shipping_cents or 0,
+        "hold_minutes": settings.reservation_minutes,
+        "protection_days": settings.protection_days,
+    }
+
+
+def _default_fulfilment(listing: Listing) -> str:
+    return (Fulfilment.PICKUP if listing.has_point else Fulfilment.SHIPPING).value
+
+
+@router.get("/listings/{listing_id}/buy")
+def buy_page(listing_id: int, request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    listing = listings_service.get_visible_listing(
+        session=session, listing_id=listing_id, viewer=user
+    )
+    refused = _not_buyable(session, listing, user)
+    if refused is not None:
+        return refused
+    values = {"fulfilment": _default_fulfilment(listing)}
+    return web.render(request, "orders/buy.html", _buy_context(listing, user, values, {}))
+
+
+@router.post("/listings/{listing_id}/buy")
+async def buy_submit(
+    listing_id: int,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    gateway: GatewayDep,
+) -> Response:
+    values = web.form_values(await request.form())
+    listing = listings_service.get_visible_listing(
+        session=session, listing_id=listing_id, viewer=user
+    )
+    try:
+        fulfilment = Fulfilment(values.get("fulfilment", ""))
+    except ValueError:
+        errors = {"fulfilment": "Choose pickup or shipping."}
+        context = _buy_context(listing, user, values, errors)
+        return web.render(request, "orders/buy.html", context, status_code=422)
+    try:
+        order, _created = service.place_order(
+            session=session,
+            buyer=user,
+            listing_id=listing_id,
+            fulfilment=fulfilment,
+            gateway_name=gateway.name,
+        )
+    except ResaleError as exc:
+        session.rollback()
+        if exc.field == "fulfilment":
+            listing = listings_service.get_listing(session=session, listing_id=listing_id)
+            context = _buy_context(listing, user, values, {"fulfilment": exc.message})
+            return web.render(request, "orders/buy.html", context, status_code=exc.status_code)
+        return web.redirect(f"/listings/{listing_id}", flash=exc.message, kind="error")
+    return _start_payment(request, session, order, user, gateway)
+
+
+# --- The order page and its actions ----------------------------------------------------
+
+
+@router.get("/orders/{order_id}")
+def order_page(
+    request: Request, order: VisibleOrder, user: CurrentUser, session: SessionDep
+) -> Response:
+    return _render_order(request, session, order, user)
+
+
+@router.post("/orders/{order_id}/pay")
+def pay_submit(
+    request: Request,
+    order: VisibleOrder,
+    user: CurrentUser,
+    session: SessionDep,
+    gateway: GatewayDep,
+) -> Response:
+    return _start_payment(request, session, order, user, gateway)
+
+
+@router.post("/orders/{order_id}/cancel")
+def cancel_submit(
+    request: Request,
+    order: VisibleOrder,
+    user: CurrentUser,
+    session: SessionDep,
+    gateway: GatewayDep,
+) -> Response:
+    def run() -> str:
+        done = service.cancel(session=session, order=order, actor=user, gateway=gateway)
+        if done.refund_ref:
+            return "The order is cancelled and the buyer is refunded in full."
+        return "The order is cancelled; nothing was paid."
+
+    return _act(request, session, order, user, run)
+
+
+@router.post("/orders/{order_id}/ship")
+async def ship_submit(
+    request: Request, order: VisibleOrder, user: CurrentUser, session: SessionDep
+) -> Response:
+    values = web.form_values(await request.form())
+
+    def run() -> str:
+        service.ship(session=session, order=order, seller=user, tracking=values.get("tracking", ""))
+        return "Marked as shipped. The buyer can follow the parcel from their order."
+
+    return _act(request, session, order, user, run, values=values, fields=("tracking",))
+
+
+@router.post("/orders/{order_id}/handover")
+async def handover_submit(
+    request: Request,
+    order: VisibleOrder,
+    user: CurrentUser,
+    session: SessionDep,
+    gateway: GatewayDep,
+) -> Response:
+    values = web.form_values(await request.form())
+    without_code = values.get("mode") == "without_code"
+    code = None if without_code else values.get("code", "")
+    if code is not None and not "".join(code.split()):
+        errors = {"code": "Enter the 6-digit code the buyer shows you."}
+        return _render_order(request, session, order, user, errors=errors, status_code=422)
+
+    def run() -> str:
+        done = service.hand_over(
+            session=session, order=order, seller=user, code=code, gateway=gateway
+        )
+        if done.status is S.COMPLETED:
+            return "Code accepted: the order is complete and your share is on its way."
+        return (
+            "Marked as handed over. The buyer now confirms receipt; "
+            f"without a problem reported you are paid in {settings.protection_days} days."
+        )
+
+    return _act(request, session, order, user, run, values=values, fields=("code",))
+
+
+@router.post("/orders/{order_id}/confirm")
+def confirm_submit(
+    request: Request, order: VisibleOrder, user: CurrentUser, session: SessionDep
+) -> Response:
+    def run() -> str:
+        service.confirm(session=session, order=order, buyer=user)
+        return "Thank you! The order is complete and the seller is paid."
+
+    return _act(request, session, order, user, run)
+
+
+@router.post("/orders/{order_id}/dispute")
+async def dispute_submit(
+    request: Request, order: VisibleOrder, user: CurrentUser, session: SessionDep
+) -> Response:
+    values = web.form_values(await request.form())
+
+    def run() -> str:
+        service.dispute(session=session, order=order, buyer=user, reason=values.get("reason", ""))
+        return "Problem reported. Our team will look at it and get back to you both."
+
+    return _act(request, session, order, user, run, values=values, fields=("reason",))
+
+
+@router.post("/orders/{order_id}/resolve")
+async def resolve_submit(
+    request: Request,
+    order: VisibleOrder,
+    user: CurrentUser,
+    session: SessionDep,
+    gateway: GatewayDep,
+) -> Response:
+    values = web.form_values(await request.form())
+    choice = values.get("outcome")
+    outcome: service.DisputeOutcome = "refund" if choice == "refund" else "release"
+    if choice not in ("refund", "release"):
+        return web.redirect(
+            f"/orders/{order.id}", flash="Choose to refund or to release.", kind="error"
+        )
+
+    def run() -> str:
+        service.resolve_dispute(
+            session=session,
+            order=order,
+            admin=user,
+            outcome=outcome,
+            gateway=gateway,
+            note=values.get("note") or None,
+        )
+        if outcome == "refund":
+            return "Dispute decided: the buyer is refunded and the listing withdrawn."
+        return "Dispute decided: the money is released to the seller."
+
+    return _act(request, session, order, user, run)
+
+
+# --- My purchases, my sales ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    order: Order
+    card: ListingCard | None
+
+
+def _rows(session: Session, orders: list[Order]) -> list[OrderRow]:
+    # One query for every row's title and first photo (no query per row).
+    cards = load_cards(session=session, ids=[o.listing_id for o in orders])
+    return [OrderRow(order=o, card=cards.get(o.listing_id)) for o in orders]
+
+
+@router.get("/me/purchases")
+def purchases_page(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    orders = service.orders_of(session=session, user=user, role="buyer")
+    return web.render(
+        request,
+        "orders/list.html",
+        {"rows": _rows(session, orders), "role": "buyer", "balances": []},
+    )
+
+
+@router.get("/me/sales")
+def sales_page(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    orders = service.orders_of(session=session, user=user, role="seller")
+    return web.render(
+        request,
+        "orders/list.html",
+        {
+            "rows": _rows(session, orders),
+            "role": "seller",
+            "balances": payments_service.seller_balances(session=session, seller=user),
+        },
+    )

@@ -1,0 +1,108 @@
+"""The development gateway's pay page: a stand-in for Stripe's, with a succeed and a fail button.
+
+Pressing a button decides the payment on the development gateway, then delivers the
+gateway's event through the same webhook handler Stripe's events go through.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+from sqlmodel import Session, select
+
+from listings import service as listings_service
+from resale import web
+from resale.db import SessionDep
+from resale.errors import NotFound
+from resale.orders.models import Order
+from resale.payments import webhooks
+from resale.payments.dependencies import GatewayDep
+from resale.payments.dev_gateway import DevGateway
+from resale.payments.gateway import GatewayError, Payment, PaymentGateway, PaymentStatus
+from resale.users.dependencies import CurrentUser, page_router
+from resale.users.models import User
+
+router = page_router()
+
+
+class NoSuchPayment(NotFound):
+    def __init__(self) -> None:
+        super().__init__("There is no such payment.")
+
+
+def _dev(gateway: PaymentGateway) -> DevGateway:
+    """The pay page exists only while the development gateway is the one configured."""
+    if not isinstance(gateway, DevGateway):
+        raise NotFound("We could not find that page.")
+    return gateway
+
+
+def _order_paid_by(session: Session, ref: str, user: User) -> Order | None:
+    """The buyer's order this payment is for (None once a declined payment was let go)."""
+    order = session.exec(select(Order).where(Order.payment_ref == ref)).first()
+    if order is not None and order.buyer_id != user.id:
+        raise NoSuchPayment()
+    return order
+
+
+def _payment(gateway: DevGateway, ref: str) -> Payment:
+    try:
+        return gateway.get_payment(ref=ref)
+    except GatewayError:
+        raise NoSuchPayment() from None
+
+
+@router.get("/payments/dev/{ref}")
+def dev_pay_page(
+    ref: str, request: Request, user: CurrentUser, session: SessionDep, gateway: GatewayDep
+) -> Response:
+    dev = _dev(gateway)
+    order = _order_paid_by(session, ref, user)
+    payment = _payment(dev, ref)
+    if order is None:
+        # A declined payment is no longer the order's: the buyer starts a new one there.
+        if payment.status is PaymentStatus.FAILED:
+            return web.redirect(
+                "/me/purchases", flash="That card was declined; pay again from your order."
+            )
+        raise NoSuchPayment()
+    if payment.status is not PaymentStatus.REQUIRES_ACTION:
+        return web.redirect(
+            f"/orders/{order.id}", flash="This payment is already decided.", kind="info"
+        )
+    listing = listings_service.get_listing(session=session, listing_id=order.listing_id)
+    return web.render(
+        request,
+        "payments/dev_pay.html",
+        {"order": order, "payment": payment, "listing": listing},
+    )
+
+
+def _decide(
+    ref: str, *, succeed: bool, user: User, session: Session, gateway: PaymentGateway
+) -> Response:
+    dev = _dev(gateway)
+    order = _order_paid_by(session, ref, user)
+    if order is None:
+        _payment(dev, ref)  # 404 for a payment that never existed
+        return web.redirect("/me/purchases", flash="This payment is already decided.", kind="info")
+    payment = dev.decide(ref=ref, succeed=succeed)
+    # The same path as a Stripe webhook: stored once, then the order moves.
+    webhooks.handle_event(session=session, gateway=dev, event=dev.event_for(payment))
+    url = f"/orders/{order.id}"
+    if payment.status is PaymentStatus.SUCCEEDED:
+        return web.redirect(url, flash="Payment received. We hold it until you have the item.")
+    if payment.status is PaymentStatus.FAILED:
+        return web.redirect(url, flash="Your card was declined — try again.", kind="error")
+    return web.redirect(url, flash="This payment can no longer be made.", kind="error")
+
+
+@router.post("/payments/dev/{ref}/succeed")
+def dev_pay_succeed(
+    ref: str, user: CurrentUser, session: SessionDep, gateway: GatewayDep
+) -> Response:
+    return _decide(ref, succeed=True, user=user, session=session, gateway=gateway)
+
+
+@router.post("/payments/dev/{ref}/fail")
+def dev_pay_fail(ref: str, user: CurrentUser, session: SessionDep, gateway: GatewayDep) -> Response:
+    return _decide(ref, succeed=False, user=user, session=session, gateway=gateway)
