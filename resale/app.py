@@ -18,8 +18,11 @@ from listings import routes as listing_routes
 from resale import errors, web
 from resale.config import settings
 from resale.db import SessionDep, get_engine
+from resale.orders import pages as order_pages
 from resale.orders import routes as order_routes
 from resale.orders import service as order_service
+from resale.payments import pages as payment_pages
+from resale.payments import webhooks
 from resale.payments.gateway import get_gateway
 from resale.users import pages as user_pages
 from resale.users import routes as user_routes
@@ -89,8 +92,11 @@ def create_app() -> FastAPI:
         user_routes.router,
         listing_routes.router,
         order_routes.router,
+        webhooks.router,
         user_pages.router,
         listing_pages.router,
+        order_pages.router,
+        payment_pages.router,
     ):
         app.include_router(router)
     return app

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import Depends, Request
+from fastapi import Depends
 from sqlalchemy import event
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Dialect, Engine
@@ -93,16 +94,73 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 # that reads and then writes would otherwise fail at once ("database is locked") if any
 # other writer committed in between, instead of waiting its turn behind busy_timeout.
 WRITE_INTENT = "resale_write_intent"
+WRITE_QUEUE_SECONDS = 30.0
+
+
+_HOLDS_WRITE_LOCK = "resale_holds_write_lock"
+_CHANGES_AT_BEGIN = "resale_changes_at_begin"
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:
-    immediate = conn.get_execution_options().get(WRITE_INTENT, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    conn.info[_CHANGES_AT_BEGIN] = conn.connection.dbapi_connection.total_changes  # type: ignore[union-attr]
+    if not conn.get_execution_options().get(WRITE_INTENT, False):
+        conn.exec_driver_sql("BEGIN")
+        return
+    # Writers of this process queue on a lock of their own before asking SQLite:
+    # SQLite's busy handler polls with sleeps, so under a burst of writers (fifty
+    # buyers at once) some would starve past busy_timeout; a thread lock hands over
+    # at once. Other processes (the cron sweep) still wait through busy_timeout.
+    lock: threading.Lock = conn.engine.dialect._resale_write_lock  # type: ignore[attr-defined]
+    if not lock.acquire(timeout=WRITE_QUEUE_SECONDS):
+        raise sa.exc.OperationalError("BEGIN IMMEDIATE", None, TimeoutError("write queue full"))
+    conn.info[_HOLDS_WRITE_LOCK] = lock
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        _release_write_lock(conn)
+        raise
+
+
+def _release_write_lock(conn: Any, *_args: Any) -> None:
+    lock = conn.info.pop(_HOLDS_WRITE_LOCK, None)
+    if lock is not None:
+        lock.release()
+
+
+def _release_on_checkin(dbapi_connection: Any, record: Any) -> None:
+    # Belt and braces: a connection going back to the pool never keeps the lock.
+    lock = record.info.pop(_HOLDS_WRITE_LOCK, None) if record is not None else None
+    if lock is not None:
+        lock.release()
 
 
 def write_session(engine: Engine | None = None) -> Session:
     """A session whose transactions will write (SQLite takes the write lock at BEGIN)."""
     return Session(writer(engine or get_engine()), expire_on_commit=False)
+
+
+def lock_for_write(session: Session) -> None:
+    """Call before reading rows that this transaction will change (SELECT ... FOR UPDATE).
+
+    PostgreSQL locks the rows themselves. SQLite has one write lock for the database:
+    a transaction that has only read so far is ended (it wrote nothing) and a new one
+    begins holding the write lock, so what is read next cannot change underneath.
+    The lock is taken here, inside the endpoint, not in a dependency: a request holding
+    it must never wait for another threadpool slot, or a burst of writers deadlocks.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    connection = session.connection()
+    if connection.get_execution_options().get(WRITE_INTENT) or connection.in_nested_transaction():
+        return  # already a write transaction, or a test's savepoint inside one
+    wrote = (
+        connection.connection.dbapi_connection.total_changes  # type: ignore[union-attr]
+        != connection.info.get(_CHANGES_AT_BEGIN)
+    )
+    if wrote or session.new or session.dirty or session.deleted:
+        raise RuntimeError("lock_for_write() must come before the transaction's first write")
+    session.commit()
+    session.connection(execution_options={WRITE_INTENT: True})
 
 
 def writer(engine: Engine) -> Engine:
@@ -131,12 +189,15 @@ def make_engine(url: str | None = None, *, echo: bool | None = None) -> Engine:
     if engine.dialect.name == "sqlite":
         engine.dialect.statement_compiler = _SQLiteCompiler
         event.listen(engine, "connect", _sqlite_pragmas)
+        engine.dialect._resale_write_lock = threading.Lock()  # type: ignore[attr-defined]
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "commit", _release_write_lock)
+        event.listen(engine, "rollback", _release_write_lock)
+        event.listen(engine.pool, "checkin", _release_on_checkin)
     return engine
 
 
 _engine: Engine | None = None
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_engine() -> Engine:
@@ -147,17 +208,17 @@ def get_engine() -> Engine:
     return _engine
 
 
-def get_session(request: Request) -> Iterator[Session]:
+def get_session() -> Iterator[Session]:
     """One session per request: commit once at the end, roll back on any error."""
-    engine = get_engine()
-    if request.method not in SAFE_METHODS:
-        engine = writer(engine)
-    with Session(engine, expire_on_commit=False) as session:
+    with Session(get_engine(), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
-        except BaseException:
-            session.rollback()
+        except BaseException as exc:
+            if getattr(exc, "keep_changes", False):
+                session.commit()
+            else:
+                session.rollback()
             raise
 
 

@@ -10,6 +10,9 @@ class ResaleError(Exception):
 
     status_code = 400
     location = "body"  # where ``field`` was sent: "body" or "query"
+    # True for the rare error whose request must still commit what it recorded
+    # (a wrong hand-over code counts towards locking the code).
+    keep_changes = False
 
     def __init__(self, message: str, *, field: str | None = None, status_code: int | None = None):
         super().__init__(message)

@@ -96,6 +96,21 @@ def engine(request: pytest.FixtureRequest) -> Engine:
     return request.getfixturevalue(f"{request.param}_engine")  # type: ignore[no-any-return]
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def committed_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """A fresh migrated database per module whose tests really commit.
+
+    For what a rolled-back test transaction cannot show: threads racing on separate
+    connections, the sweep's own transactions, work done after a rollback.
+    """
+    if request.param == "sqlite":
+        yield from _sqlite_engine(tmp_path_factory.mktemp("committed"))
+    else:
+        yield from _postgres_engine()
+
+
 def rolled_back_session(engine: Engine) -> Iterator[Session]:
     """A session inside one transaction that is rolled back afterwards."""
     with engine.connect() as connection:
@@ -133,8 +148,11 @@ def app(session: Session) -> Iterator[object]:
         try:
             yield session
             session.commit()
-        except BaseException:
-            session.rollback()
+        except BaseException as exc:
+            if getattr(exc, "keep_changes", False):
+                session.commit()
+            else:
+                session.rollback()
             raise
 
     application.dependency_overrides[get_session] = test_session

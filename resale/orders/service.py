@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from listings import service as listings_service
 from listings.models import Listing, ListingStatus
 from resale.config import settings
-from resale.db import on_rollback, utcnow, write_session
+from resale.db import lock_for_write, utcnow, write_session
 from resale.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from resale.orders.models import (
     OPEN_STATUSES,
@@ -122,7 +122,8 @@ def open_order_for_listing(*, session: Session, listing_id: int) -> Order | None
 
 
 def _lock(session: Session, order: Order) -> Order:
-    """Re-read the order under a row lock (SQLite: the write transaction already serialises)."""
+    """Re-read the order under a row lock (SQLite: under the database's write lock)."""
+    lock_for_write(session)
     locked = session.exec(
         select(Order)
         .where(Order.id == order.id)
@@ -213,6 +214,7 @@ def place_order(
 
     A repeat by the same buyer returns their open order instead of a second one.
     """
+    lock_for_write(session)
     listing = session.get(Listing, listing_id)
     if listing is None or listing.status is ListingStatus.DRAFT:
         raise NotFound("No such listing.", field="listing_id")
@@ -430,6 +432,18 @@ def payment_refunded(
         return None
     if order.refund_ref is not None or order.status in (S.REFUNDED, S.CANCELLED):
         return order  # our own refund, already recorded
+    if order.paid_at is None or (amount_cents is not None and amount_cents < order.total_cents):
+        # A partial refund, or money returned for a payment the order never took:
+        # recorded for the team to look at; the order itself does not move.
+        _record(
+            session,
+            order,
+            OrderEventKind.REFUNDED,
+            actor=None,
+            note=f"The provider refunded {amount_cents} of {order.total_cents} ({refund_ref}).",
+        )
+        session.flush()
+        return order
     order.refund_ref = refund_ref
     # Money back means the item goes back: withdrawn until the seller relists it.
     listings_service.take_back(session=session, listing_id=order.listing_id)
@@ -460,6 +474,31 @@ def _refund(session: Session, order: Order, gateway: PaymentGateway) -> None:
     order.refund_ref = refund.ref
 
 
+def _stop_payment(session: Session, order: Order, gateway: PaymentGateway) -> bool:
+    """Cancel the order's unfinished payment; True if it had in fact just succeeded.
+
+    Then the order is recorded as paid instead: the buyer paid between our last look
+    and the cancel, and the money must not be left taken for a cancelled order.
+    """
+    assert order.payment_ref is not None
+    try:
+        result = gateway.cancel_payment(
+            ref=order.payment_ref, idempotency_key=_key(order, "cancel")
+        )
+    except GatewayError as exc:
+        raise PaymentProblem(f"The payment could not be cancelled: {exc}") from exc
+    if result.status is not PaymentStatus.SUCCEEDED:
+        return False
+    payment_succeeded(
+        session=session,
+        gateway=gateway,
+        payment_ref=result.ref,
+        amount_cents=result.amount_cents,
+        order_id=order.id,
+    )
+    return True
+
+
 def cancel(*, session: Session, order: Order, actor: User, gateway: PaymentGateway) -> Order:
     """Cancel: the buyer before paying, the seller before hand-over (refunding the buyer)."""
     order = _lock(session, order)
@@ -473,11 +512,8 @@ def cancel(*, session: Session, order: Order, actor: User, gateway: PaymentGatew
             raise WrongState(
                 "This order is paid; ask the seller to cancel it, or open a dispute after hand-over."
             )
-        if order.payment_ref:
-            try:
-                gateway.cancel_payment(ref=order.payment_ref, idempotency_key=_key(order, "cancel"))
-            except GatewayError as exc:
-                raise PaymentProblem(f"The payment could not be cancelled: {exc}") from exc
+        if order.payment_ref and _stop_payment(session, order, gateway):
+            return order  # paid a moment ago: not cancelled (the page shows it paid)
         listings_service.release(session=session, listing_id=order.listing_id)
         _move(session, order, S.CANCELLED, OrderEventKind.CANCELLED, actor=actor)
         return order
@@ -486,8 +522,8 @@ def cancel(*, session: Session, order: Order, actor: User, gateway: PaymentGatew
     if order.status is S.PAID:
         _refund(session, order, gateway)
         note = f"The buyer was refunded ({order.refund_ref})."
-    elif order.payment_ref:
-        gateway.cancel_payment(ref=order.payment_ref, idempotency_key=_key(order, "cancel"))
+    elif order.payment_ref and _stop_payment(session, order, gateway):
+        raise WrongState("The buyer has just paid; cancel again to refund them.")
     # The seller called it off: the listing waits, withdrawn, until they relist it.
     listings_service.take_back(session=session, listing_id=order.listing_id)
     _move(session, order, S.CANCELLED, OrderEventKind.CANCELLED, actor=actor, note=note)
@@ -516,17 +552,10 @@ def ship(*, session: Session, order: Order, seller: User, tracking: str) -> Orde
     return order
 
 
-def _count_wrong_code(engine: Engine, order_id: int) -> None:
-    # Runs after the request's rollback, in its own transaction: the failed attempt
-    # itself changed nothing, but it must still count towards the lock.
-    with write_session(engine) as session:
-        session.execute(
-            sa.update(Order)
-            .where(col(Order.id) == order_id)
-            .values(handover_failures=col(Order.handover_failures) + 1)
-        )
-        session.add(OrderEvent(order_id=order_id, kind=OrderEventKind.WRONG_CODE))
-        session.commit()
+class WrongHandoverCode(InvalidInput):
+    # The attempt itself is worth keeping (it counts towards the lock), so the request
+    # commits what was recorded before this error instead of rolling it back.
+    keep_changes = True
 
 
 def hand_over(
@@ -553,13 +582,16 @@ def hand_over(
         )
     entered = "".join(code.split())
     if not secrets.compare_digest(entered.encode(), order.handover_code.encode()):
-        assert order.id is not None
-        on_rollback(session, lambda: _count_wrong_code(session.get_bind(), order.id))  # type: ignore[arg-type]
-        left = settings.handover_max_attempts - order.handover_failures - 1
-        raise InvalidInput(
-            f"That is not the buyer's code. {left} tries left."
+        order.handover_failures += 1
+        session.add(order)
+        _record(session, order, OrderEventKind.WRONG_CODE, actor=seller)
+        session.flush()
+        left = settings.handover_max_attempts - order.handover_failures
+        raise WrongHandoverCode(
+            f"That is not the buyer's code. {left} {'try' if left == 1 else 'tries'} left."
             if left
-            else "That is not the buyer's code. The code is now locked.",
+            else "That is not the buyer's code. The code is now locked: mark the item as "
+            "handed over and the buyer confirms receipt.",
             field="code",
         )
     now = utcnow()
@@ -709,7 +741,9 @@ def _expire_one(
             return
         if payment.status is PaymentStatus.PROCESSING:
             return  # the provider will decide; look again next time
-        gateway.cancel_payment(ref=order.payment_ref, idempotency_key=_key(order, "cancel"))
+        if _stop_payment(session, order, gateway):
+            report.reconciled += 1
+            return
     listings_service.release(session=session, listing_id=order.listing_id)
     _move(
         session,
