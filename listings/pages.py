@@ -60,6 +60,12 @@ def _listing_input(values: dict[str, str], errors: dict[str, str]) -> dict[str, 
         data["price_cents"] = parse_price(values.get("price", ""))
     except PriceError as exc:
         errors["price"] = str(exc)
+    # Blank means pickup only (sent as None, so an edit can take shipping away again).
+    shipping = values.get("shipping", "")
+    try:
+        data["shipping_cents"] = parse_price(shipping) if shipping else None
+    except PriceError as exc:
+        errors["shipping"] = str(exc)
     return data
 
 
@@ -68,6 +74,8 @@ EMPTY_CHOICE = {"category": "Choose a category.", "condition": "Choose the item'
 
 def _errors_from(exc: ValidationError, values: dict[str, str]) -> dict[str, str]:
     errors = web.field_errors(exc)
+    if "shipping_cents" in errors:
+        errors.setdefault("shipping", errors.pop("shipping_cents"))
     for field, message in EMPTY_CHOICE.items():
         if field in errors and not values.get(field):
             errors[field] = message
@@ -108,6 +116,7 @@ def _values_of(listing: Listing) -> dict[str, str]:
         "currency": listing.currency,
         "brand": listing.brand or "",
         "weight_kg": "" if listing.weight_kg is None else f"{listing.weight_kg:g}",
+        "shipping": "" if listing.shipping_cents is None else f"{listing.shipping_cents / 100:.2f}",
         "place_slug": place_slug,
         "geo_lat": "" if listing.lat is None else str(listing.lat),
         "geo_lon": "" if listing.lon is None else str(listing.lon),

@@ -162,6 +162,14 @@ def _render_order(
     return web.render(request, "orders/order.html", context, status_code=status_code)
 
 
+def _settle(session: Session, exc: ResaleError) -> None:
+    """Undo a refused attempt, unless what it recorded must stay (a wrong code counts)."""
+    if exc.keep_changes:
+        session.commit()
+    else:
+        session.rollback()
+
+
 def _act(
     request: Request,
     session: Session,
@@ -177,8 +185,7 @@ def _act(
     try:
         done = action()
     except ResaleError as exc:
-        # Roll back this attempt (a wrong code is counted in its own transaction then).
-        session.rollback()
+        _settle(session, exc)
         if exc.field in fields:
             fresh = service.get_order(session=session, order_id=order_id or 0, viewer=user)
             return _render_order(
@@ -304,7 +311,7 @@ async def buy_submit(
             gateway_name=gateway.name,
         )
     except ResaleError as exc:
-        session.rollback()
+        _settle(session, exc)
         if exc.field == "fulfilment":
             listing = listings_service.get_listing(session=session, listing_id=listing_id)
             context = _buy_context(listing, user, values, {"fulfilment": exc.message})
@@ -387,7 +394,7 @@ async def handover_submit(
             return "Code accepted: the order is complete and your share is on its way."
         return (
             "Marked as handed over. The buyer now confirms receipt; "
-            f"without a problem reported you are paid in {settings.protection_days} days."
+            f"without a problem reported you are paid in {settings.protection_days:g} days."
         )
 
     return _act(request, session, order, user, run, values=values, fields=("code",))
