@@ -218,6 +218,9 @@ def get_session() -> Iterator[Session]:
             if getattr(exc, "keep_changes", False):
                 session.commit()
             else:
+                # Detach what was loaded first: a rollback expires it, and the error
+                # page still shows the signed-in user's name.
+                session.expunge_all()
                 session.rollback()
             raise
 

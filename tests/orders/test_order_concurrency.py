@@ -288,3 +288,25 @@ def test_the_sweep_command_runs(committed_engine: Engine, monkeypatch: pytest.Mo
     result = CliRunner().invoke(cli, ["orders", "sweep"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("order sweep: expired")
+
+
+def test_error_pages_for_a_signed_in_user_render_after_the_rollback(
+    committed_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from resale.app import create_app
+    from resale.security import SESSION_COOKIE
+
+    monkeypatch.setattr(db, "_engine", committed_engine)
+    with Session(committed_engine) as session:
+        user = make_user(session)
+        token, _ = issue_token(session=session, user=user, kind=TokenKind.SESSION)
+        session.commit()
+        name = user.display_name
+    with TestClient(create_app()) as client:
+        client.cookies.set(SESSION_COOKIE, token)
+        for path in ("/orders/999999", "/listings/999999"):
+            answer = client.get(path)
+            assert answer.status_code == 404, path
+            assert name in answer.text  # the header still knows who is signed in
