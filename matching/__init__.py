@@ -1,5 +1,7 @@
 """The recommendation model (personal feed, similar items nearby, interested buyers).
 
-Not built yet: this package is reserved by the architecture and filled by the
-matching issue (#6). Nothing imports it so far.
+- ``core``: the generic input (``ItemTable``, ``Interactions``, ``Request``).
+- ``model``: ``MatchingModel`` — candidate generation plus a learned ranker.
+- ``baselines``, ``metrics``, ``datasets``, ``evaluate``, ``cli``: the offline
+  evaluation on public data (``resale matching evaluate foursquare|olist``).
 """
