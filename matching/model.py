@@ -85,6 +85,8 @@ FEATURES = (
     "factor_score",  # low-rank (truncated SVD) reconstruction of the user's row
 )
 
+F = {name: column for column, name in enumerate(FEATURES)}
+
 # More of these never makes an item worse; the ranker is held to that, which keeps
 # its ordering sensible where training data is thin. Distances stay free: how
 # much nearness matters is for the data to say.
@@ -133,13 +135,14 @@ class ModelConfig:
     n_local_users: int = 100
     n_popular_nearby: int = 100
     n_near_home: int = 100
-    n_near_history: int = 10  # nearest items around each of the user's latest items
-    max_history_places: int = 30
+    n_near_history: int = 10  # nearest items around each of the user's items ...
+    max_history_places: int = 30  # ... for at most this many of them
     max_category_candidates: int = 2000
     holdout: float = 0.2
     inner_splits: int = 3
     half_life_days: float = 30.0
     negatives_per_query: int = 200
+    max_queries_per_split: int = 3000
     max_iter: int = 300
     learning_rate: float = 0.05
     max_leaf_nodes: int = 31
@@ -417,19 +420,21 @@ class _Signals:
         x = np.full((n, len(FEATURES)), np.nan)
         if n == 0:
             return x
-        x[:, 0] = item_cos[cands]
+        x[:, F["item_cos_sum"]] = item_cos[cands]
         if len(history):
             pair = (self.item_vectors[cands] @ self.item_vectors[history].T).toarray()
-            x[:, 1] = pair.max(axis=1)
+            x[:, F["item_cos_max"]] = pair.max(axis=1)
         else:
-            x[:, 1] = 0.0
-        x[:, 2] = user_knn[cands]
+            x[:, F["item_cos_max"]] = 0.0
+        x[:, F["user_knn"]] = user_knn[cands]
         # shares rather than counts so the inner split and the full data agree in scale
-        x[:, 3] = np.log((self.popularity[cands] + 0.5) / max(self.n_events, 1))
-        x[:, 4] = local_pop[cands]
+        x[:, F["log_popularity"]] = np.log((self.popularity[cands] + 0.5) / max(self.n_events, 1))
+        x[:, F["local_popularity"]] = local_pop[cands]
         item_lat, item_lon = self.items.lat[cands], self.items.lon[cands]
         if not math.isnan(lat):
-            x[:, 5] = np.log1p(haversine_km(np.full(n, lat), np.full(n, lon), item_lat, item_lon))
+            x[:, F["log_km_home"]] = np.log1p(
+                haversine_km(np.full(n, lat), np.full(n, lon), item_lat, item_lon)
+            )
         places = history[-config.max_history_places :]
         if len(places):
             d = haversine_km(
@@ -439,36 +444,38 @@ class _Signals:
                 self.items.lon[places][None, :],
             )
             with np.errstate(all="ignore"):
-                x[:, 6] = np.log1p(np.nanmin(d, axis=1))
-                x[:, 7] = np.nanmean(np.exp(-d), axis=1)
-        x[:, 8] = np.log1p(self.reach_km[cands])
-        x[:, 9] = math.log1p(len(history))
-        x[:, 10] = np.isin(cands, history).astype(np.float64)
+                x[:, F["log_km_history"]] = np.log1p(np.nanmin(d, axis=1))
+                x[:, F["history_density"]] = np.nanmean(np.exp(-d), axis=1)
+        x[:, F["log_km_reach"]] = np.log1p(self.reach_km[cands])
+        x[:, F["log_history_size"]] = math.log1p(len(history))
+        x[:, F["in_history"]] = np.isin(cands, history).astype(np.float64)
         if self.item_categories.shape[1] > 0 and len(history):
             profile = np.asarray(self.item_categories[history].mean(axis=0)).ravel()
-            x[:, 11] = self.item_categories[cands] @ profile
+            x[:, F["category_affinity"]] = self.item_categories[cands] @ profile
         if request.category >= 0:
             counts = self._category_counts(request.category)[cands]
-            x[:, 12] = np.log((counts + 0.5) / max(self.n_events, 1))
-            x[:, 13] = counts / np.maximum(self.popularity[cands], 1.0)
+            x[:, F["log_category_count"]] = np.log((counts + 0.5) / max(self.n_events, 1))
+            x[:, F["category_share"]] = counts / np.maximum(self.popularity[cands], 1.0)
         if 0 <= request.user < len(self.user_log_price):
-            x[:, 14] = np.abs(self.item_log_price[cands] - self.user_log_price[request.user])
+            x[:, F["price_gap"]] = np.abs(
+                self.item_log_price[cands] - self.user_log_price[request.user]
+            )
         if self.recent is not None:
             total = max(float(self.recent.sum()), 1e-9)
-            x[:, 15] = np.log((self.recent[cands] + 0.05) / total)
+            x[:, F["log_recent_popularity"]] = np.log((self.recent[cands] + 0.05) / total)
             rc = self.recent_categories
             if rc is not None and 0 <= request.category < rc.shape[1]:
                 column = rc[:, request.category].toarray().ravel()
-                x[:, 16] = np.log((column[cands] + 0.05) / total)
+                x[:, F["log_recent_category_count"]] = np.log((column[cands] + 0.05) / total)
         if self.days_idle is not None:
-            x[:, 17] = np.log1p(self.days_idle[cands])
-        x[:, 18] = _relative(x[:, 0])
-        x[:, 19] = _relative(x[:, 2])
-        x[:, 20] = _relative(self.popularity[cands])
+            x[:, F["log_days_idle"]] = np.log1p(self.days_idle[cands])
+        x[:, F["item_cos_rel"]] = _relative(x[:, F["item_cos_sum"]])
+        x[:, F["user_knn_rel"]] = _relative(x[:, F["user_knn"]])
+        x[:, F["popularity_rel"]] = _relative(self.popularity[cands])
         if request.category >= 0:
-            x[:, 21] = _relative(counts)
+            x[:, F["category_count_rel"]] = _relative(counts)
         if factor is not None:
-            x[:, 22] = factor[cands]
+            x[:, F["factor_score"]] = factor[cands]
         return x
 
 
@@ -690,6 +697,11 @@ class MatchingModel:
                     else (float(homes[u, 0]), float(homes[u, 1]))
                 )
                 queries.append((Request(user=u, lat=lat, lon=lon, category=c), {i}))
+        if len(queries) > self.config.max_queries_per_split:
+            # the ranker has a few dozen parameters' worth to learn: a sample of lists is
+            # enough, and it bounds training time on a large event log
+            keep = rng.choice(len(queries), size=self.config.max_queries_per_split, replace=False)
+            queries = [queries[j] for j in sorted(keep.tolist())]
         for request, targets in queries:
             history = inner.index.history(request.user)
             exclude = history if self.exclude_seen else np.empty(0, dtype=np.int64)
@@ -703,7 +715,7 @@ class MatchingModel:
             if len(neg) > self.config.negatives_per_query:
                 neg = rng.choice(neg, size=self.config.negatives_per_query, replace=False)
             keep = np.concatenate([np.flatnonzero(y), neg])
-            xs.append(x[keep])
+            xs.append(x[keep].astype(np.float32))  # halves the memory of a large log
             ys.append(y[keep].astype(np.int64))
         if not xs:
             return np.empty((0, len(FEATURES))), np.empty(0, dtype=np.int64)
