@@ -203,7 +203,7 @@ class _Sale:
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding="utf-8-sig", newline="") as f:  # tolerate a byte-order mark
         return list(csv.DictReader(f))
 
 
@@ -223,36 +223,43 @@ class _OlistTables:
     sellers: dict[str, str] = field(default_factory=dict)  # seller -> zip prefix
     zips: dict[str, tuple[float, float]] = field(default_factory=dict)
     category_names: dict[str, str] = field(default_factory=dict)  # pt -> en
+    products: dict[str, str] = field(default_factory=dict)  # product -> category (pt)
 
 
 def _read_olist_reference(data_dir: Path, tables: _OlistTables) -> None:
-    for row in _read_csv(data_dir / "sellers.csv"):
+    """Sellers, zip locations, products and translations; a test directory may omit them."""
+
+    def rows(name: str) -> list[dict[str, str]]:
+        path = data_dir / name
+        return _read_csv(path) if path.exists() else []
+
+    for row in rows("sellers.csv"):
         tables.sellers.setdefault(row["seller_id"], _zip(row["seller_zip_code_prefix"]))
-    for row in _read_csv(data_dir / "zip_locations.csv"):
+    for row in rows("zip_locations.csv"):
         try:
             point = (float(row["lat"]), float(row["lng"]))
         except ValueError:
             continue
         tables.zips.setdefault(_zip(row["zip_code_prefix"]), point)
-    translation = data_dir / "category_translation.csv"
-    if translation.exists():
-        for row in _read_csv(translation):
-            name = row.get("\ufeffproduct_category_name") or row["product_category_name"]
-            tables.category_names.setdefault(name, row["product_category_name_english"])
+    for row in rows("products.csv"):
+        tables.products.setdefault(row["product_id"], row.get("product_category_name", ""))
+    for row in rows("category_translation.csv"):
+        tables.category_names.setdefault(
+            row["product_category_name"], row["product_category_name_english"]
+        )
 
 
 def read_olist_sales(data_dir: Path, tables: _OlistTables) -> list[_Sale]:
     """One row per ordered item, joined to its order, buyer and product."""
     orders = {r["order_id"]: r for r in _read_csv(data_dir / "orders.csv")}
     customers = {r["customer_id"]: r for r in _read_csv(data_dir / "customers.csv")}
-    products = {r["product_id"]: r for r in _read_csv(data_dir / "products.csv")}
     sales: list[_Sale] = []
     for row in _read_csv(data_dir / "order_items.csv"):
         order = orders.get(row["order_id"])
         if order is None:
             continue
         customer = customers.get(order["customer_id"], {})
-        raw_category = products.get(row["product_id"], {}).get("product_category_name", "")
+        raw_category = tables.products.get(row["product_id"], "")
         category = tables.category_names.get(raw_category, raw_category) or NO_CATEGORY_LABEL
         try:
             price = float(row["price"])

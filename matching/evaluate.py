@@ -8,9 +8,9 @@ from collections.abc import Callable
 import numpy as np
 
 from matching.baselines import all_baselines
-from matching.core import CatalogIndex, Recommender
+from matching.core import CatalogIndex, IntArray, Recommender
 from matching.datasets import EvalTask
-from matching.metrics import summarize
+from matching.metrics import paired_differences, summarize
 from matching.model import MatchingModel, ModelConfig
 
 
@@ -38,6 +38,7 @@ def evaluate_task(
     results: dict[str, object] = {}
     timings: dict[str, dict[str, float]] = {}
     training: dict[str, object] = {}
+    all_lists: dict[str, list[IntArray]] = {}
 
     model = MatchingModel(config or ModelConfig(seed=seed))
     contenders: dict[str, Recommender] = {"model": model, **all_baselines(seed=seed)}
@@ -55,6 +56,7 @@ def evaluate_task(
         progress(f"{name}: ranking {len(requests)} queries")
         lists = contender.recommend_batch(requests, k, exclude_seen=task.exclude_seen)
         ranked = time.perf_counter()
+        all_lists[name] = lists
         results[name] = summarize(
             lists, task.queries, task.items, k=k, catalog_size=catalog, n_boot=n_boot, seed=seed
         )
@@ -68,10 +70,19 @@ def evaluate_task(
             f"{name}: recall@{k}={figures.get(f'recall@{k}')} ndcg@{k}={figures.get(f'ndcg@{k}')} "
             f"hr@{k}={figures.get(f'hr@{k}')}"
         )
+    # the model minus each baseline on the same users (paired bootstrap)
+    model_vs = {
+        name: paired_differences(
+            all_lists["model"], lists, task.queries, k=k, n_boot=n_boot, seed=seed
+        )
+        for name, lists in all_lists.items()
+        if name != "model"
+    }
     return {
         "dataset": task.name,
         "k": k,
         "models": results,
+        "model_minus_baseline": model_vs,
         "split": task.split,
         "catalog_size": catalog,
         "bootstrap": {"resamples": n_boot, "over": "users", "seed": seed, "level": 0.95},

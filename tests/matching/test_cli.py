@@ -35,6 +35,8 @@ def check_shape(out: dict[str, object], dataset: str) -> None:
         lo, hi = figures["recall@10_ci"]
         assert lo <= figures["recall@10"] <= hi
     assert isinstance(out["split"], dict)
+    versus = out["model_minus_baseline"]
+    assert isinstance(versus, dict) and set(versus) == MODELS - {"model"}
 
 
 @pytest.mark.parametrize("with_test", [False, True])

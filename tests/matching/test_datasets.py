@@ -80,7 +80,16 @@ def test_olist_with_test_directory(tmp_path: Path) -> None:
         order_prefix="t",
         seed=1,
     )
+    # a test directory may hold only the orders: reference tables come from --data
+    for name in ("products.csv", "sellers.csv", "zip_locations.csv", "category_translation.csv"):
+        (later / name).unlink()
     task = olist_task(data, test_dir=later)
     assert len(task.train) == 60
     assert len(task.queries) == 15
     assert task.split["kind"] == "given test directory"
+    assert all(q.request.has_home for q in task.queries)
+    assert {task.items.categories[q.request.category] for q in task.queries} <= {
+        "bed_bath_table",
+        "sports_leisure",
+        "(none)",
+    }

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from matching.core import ItemTable, Query, Request
-from matching.metrics import hit_at_k, ndcg_at_k, recall_at_k, summarize
+from matching.metrics import hit_at_k, ndcg_at_k, paired_differences, recall_at_k, summarize
 
 LOG2_3 = math.log2(3)
 
@@ -59,8 +59,24 @@ def test_summary_averages_over_queries_and_gives_intervals() -> None:
     assert out["hr@2"] == pytest.approx(0.5)
     assert out["ndcg@2"] == pytest.approx(0.5)
     assert out["coverage"] == pytest.approx(3 / 4)  # a, b, c
+    assert out["coverage_ci"] is None
     # distances 0, 1.11, 1.11, 2.22 km: the median is 1.11 km
     assert out["median_distance_km"] == pytest.approx(1.112, abs=0.01)
     lo, hi = out["recall@2_ci"]  # type: ignore[misc]
     assert 0.0 <= lo <= 0.5 <= hi <= 1.0
     assert out["queries"] == 2
+
+
+def test_paired_differences_use_the_same_users() -> None:
+    queries = [
+        Query(request=Request(user=u), targets=frozenset({u}), n_targets=1, group=u)
+        for u in range(4)
+    ]
+    perfect = [np.array([u, 9]) for u in range(4)]
+    half = [np.array([u, 9]) if u < 2 else np.array([9, 8]) for u in range(4)]
+    same = paired_differences(perfect, perfect, queries, k=2, n_boot=100)
+    assert same["hr@2"] == 0.0 and same["hr@2_ci"] == [0.0, 0.0]
+    better = paired_differences(perfect, half, queries, k=2, n_boot=100)
+    assert better["hr@2"] == pytest.approx(0.5)
+    lo, hi = better["hr@2_ci"]  # type: ignore[misc]
+    assert 0.0 <= lo <= 0.5 <= hi <= 1.0
