@@ -6,7 +6,8 @@ so the offline evaluation and the marketplace's own events share it.
 Candidates come from several cheap sources, each of which scales with the
 number of events rather than users x items:
 
-- items similar to the user's items (item-item cosine over who engaged with what),
+- items similar to the user's items (item-item cosine over who engaged with
+  what, and a truncated-SVD reconstruction of the user's row),
 - items engaged with by similar users (user-user cosine),
 - items popular overall and popular among the users living nearest,
 - items nearest to the user's home and to the places of the user's items
@@ -16,13 +17,21 @@ number of events rather than users x items:
 A ``HistGradientBoostingClassifier`` then scores every candidate from features
 such as those similarities, popularity (overall, nearby, in the category),
 distance from home and from the user's items (log km), how far an item's
-audience usually travels, category affinity and price fit. Distance is only a
+audience usually travels, category affinity, price fit, recent activity, and
+each signal relative to the best candidate of the same list. Distance is only a
 feature: the ranker learns how much it matters, so the same code favours
 nearby places for check-ins and ignores distance for nationwide delivery.
+Signals where more can only be better are held monotone.
 
-The ranker is trained on an inner split of the training data (features from the
-older / kept part, labels from the held-out part), then the signals are rebuilt
-on all of the training data for serving.
+The ranker is trained on inner splits of the training data (features from the
+kept / older part, labels from the held-out / next part; three rolling windows
+when events are timed, three random holdouts otherwise), then the signals are
+rebuilt on all of the training data for serving.
+
+    model = MatchingModel().fit(interactions, items)            # a feed per user
+    model.recommend("user-7", k=10, exclude=["own-listing"])   # -> [Recommendation]
+    model.recommend(None, home=(52.37, 4.90))                   # a newcomer: popular nearby
+    model.save(path); MatchingModel.load(path)                  # joblib, same scikit-learn
 """
 
 from __future__ import annotations
@@ -817,25 +826,26 @@ class MatchingModel:
         ranked, scores = cands[order], all_scores[order]
         if math.isnan(lat) and 0 <= user_index < len(signals.homes):
             lat, lon = float(signals.homes[user_index, 0]), float(signals.homes[user_index, 1])
-        out: list[Recommendation] = []
-        for item, score in zip(ranked.tolist(), scores.tolist(), strict=True):
-            d = float(
-                haversine_km(
-                    np.array(lat), np.array(lon), signals.items.lat[item], signals.items.lon[item]
-                )
+        distances = haversine_km(
+            np.full(len(ranked), lat),
+            np.full(len(ranked), lon),
+            signals.items.lat[ranked],
+            signals.items.lon[ranked],
+        )
+        proposed = {
+            name: set(found.tolist()) & set(ranked.tolist()) for name, found in sources.items()
+        }
+        return [
+            Recommendation(
+                item_id=signals.items.ids[item],
+                score=float(score),
+                distance_km=None if math.isnan(d) else round(float(d), 3),
+                reasons=tuple(REASONS[name] for name, found in proposed.items() if item in found),
             )
-            reasons = tuple(
-                REASONS[name] for name, found in sources.items() if item in set(found.tolist())
+            for item, score, d in zip(
+                ranked.tolist(), scores.tolist(), distances.tolist(), strict=True
             )
-            out.append(
-                Recommendation(
-                    item_id=signals.items.ids[item],
-                    score=float(score),
-                    distance_km=None if math.isnan(d) else round(d, 3),
-                    reasons=reasons,
-                )
-            )
-        return out
+        ]
 
     def similar_items(self, item: str, k: int = 10) -> list[tuple[str, float]]:
         """Items most often engaged with by the same people (cosine), best first."""
