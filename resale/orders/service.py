@@ -112,6 +112,10 @@ def listings_for(*, session: Session, orders: Sequence[Order]) -> dict[int, List
     return {listing.id: listing for listing in rows if listing.id is not None}
 
 
+def order_for_payment(*, session: Session, payment_ref: str) -> Order | None:
+    return session.exec(select(Order).where(Order.payment_ref == payment_ref)).first()
+
+
 def open_order_for_listing(*, session: Session, listing_id: int) -> Order | None:
     return session.exec(
         select(Order).where(Order.listing_id == listing_id, col(Order.status).in_(OPEN_STATUSES))
@@ -301,13 +305,7 @@ def start_payment(
         ):
             return order, current
         if current.status is PaymentStatus.SUCCEEDED:
-            payment_succeeded(
-                session=session,
-                gateway=gateway,
-                payment_ref=current.ref,
-                amount_cents=current.amount_cents,
-                order_id=order.id,
-            )
+            _record_paid(session, order, gateway, current)
             return order, current
     attempt = _payment_attempt(session, order)
     try:
@@ -329,13 +327,7 @@ def start_payment(
         _record(session, order, OrderEventKind.PAYMENT_STARTED, actor=buyer, note=gateway.name)
         session.flush()
     if payment.status is PaymentStatus.SUCCEEDED:
-        payment_succeeded(
-            session=session,
-            gateway=gateway,
-            payment_ref=payment.ref,
-            amount_cents=payment.amount_cents,
-            order_id=order.id,
-        )
+        _record_paid(session, order, gateway, payment)
     elif payment.status is PaymentStatus.FAILED:
         _note_failure(session, order, payment.failure_message)
     return order, payment
@@ -362,6 +354,16 @@ def _find_by_payment(session: Session, payment_ref: str, order_id: int | None) -
         # the provider's metadata still names the order.
         order = session.get(Order, order_id)
     return _lock(session, order) if order is not None else None
+
+
+def _record_paid(session: Session, order: Order, gateway: PaymentGateway, payment: Payment) -> None:
+    payment_succeeded(
+        session=session,
+        gateway=gateway,
+        payment_ref=payment.ref,
+        amount_cents=payment.amount_cents,
+        order_id=order.id,
+    )
 
 
 def payment_succeeded(
@@ -489,13 +491,7 @@ def _stop_payment(session: Session, order: Order, gateway: PaymentGateway) -> bo
         raise PaymentProblem(f"The payment could not be cancelled: {exc}") from exc
     if result.status is not PaymentStatus.SUCCEEDED:
         return False
-    payment_succeeded(
-        session=session,
-        gateway=gateway,
-        payment_ref=result.ref,
-        amount_cents=result.amount_cents,
-        order_id=order.id,
-    )
+    _record_paid(session, order, gateway, result)
     return True
 
 
@@ -730,13 +726,7 @@ def _expire_one(
         # A webhook may have been lost: ask the provider before letting the item go.
         payment = gateway.get_payment(ref=order.payment_ref)
         if payment.status is PaymentStatus.SUCCEEDED:
-            payment_succeeded(
-                session=session,
-                gateway=gateway,
-                payment_ref=payment.ref,
-                amount_cents=payment.amount_cents,
-                order_id=order.id,
-            )
+            _record_paid(session, order, gateway, payment)
             report.reconciled += 1
             return
         if payment.status is PaymentStatus.PROCESSING:

@@ -7,12 +7,13 @@ gateway's event through the same webhook handler Stripe's events go through.
 from __future__ import annotations
 
 from fastapi import Request, Response
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from listings import service as listings_service
 from resale import web
 from resale.db import SessionDep
 from resale.errors import NotFound
+from resale.orders import service as orders_service
 from resale.orders.models import Order
 from resale.payments import webhooks
 from resale.payments.dependencies import GatewayDep
@@ -38,7 +39,7 @@ def _dev(gateway: PaymentGateway) -> DevGateway:
 
 def _order_paid_by(session: Session, ref: str, user: User) -> Order | None:
     """The buyer's order this payment is for (None once a declined payment was let go)."""
-    order = session.exec(select(Order).where(Order.payment_ref == ref)).first()
+    order = orders_service.order_for_payment(session=session, payment_ref=ref)
     if order is not None and order.buyer_id != user.id:
         raise NoSuchPayment()
     return order
