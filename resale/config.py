@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     sweep_interval_seconds: int = Field(default=60, ge=0)
     # Wrong hand-over codes a seller may enter before the code is locked.
     handover_max_attempts: int = Field(default=5, ge=1)
+    # The buyer's share of a trade's avoided CO2e, in basis points; the seller gets the rest.
+    carbon_buyer_share_bps: int = Field(default=5_000, ge=0, le=10_000)
 
     # Payments: Stripe when a secret key is set, else the labelled development gateway.
     stripe_secret_key: str = ""

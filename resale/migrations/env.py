@@ -7,7 +7,7 @@ from typing import Any, Literal
 from alembic import context
 from sqlmodel import SQLModel
 
-import listings.models  # noqa: F401  (register the tables on SQLModel.metadata)
+import carbon.models  # noqa: F401  (register the tables on SQLModel.metadata)
 import resale.orders.models
 import resale.payments.models
 import resale.users.models  # noqa: F401

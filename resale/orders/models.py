@@ -5,6 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from carbon.estimate import TravelMode
 from resale.db import UTCDateTime, str_enum, utcnow
 
 
@@ -97,6 +98,12 @@ class Order(SQLModel, table=True):
         default=OrderStatus.PENDING_PAYMENT, sa_type=str_enum(OrderStatus, "order_status")
     )
     fulfilment: Fulfilment = Field(sa_type=str_enum(Fulfilment, "fulfilment"))
+    # For a pickup: how the buyer said they will travel, and the distance between the buyer's
+    # home and the item when both were known; the trade's carbon estimate counts that trip.
+    travel_mode: TravelMode | None = Field(
+        default=None, sa_type=str_enum(TravelMode, "travel_mode"), nullable=True
+    )
+    distance_km: float | None = Field(default=None)
     # Copied from the listing when the order is made: what the buyer agreed to pay.
     item_cents: int
     shipping_cents: int = 0

@@ -18,11 +18,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from carbon import service as carbon_service
+from carbon.estimate import CarbonDataError, CarbonInputError, Estimate, TravelMode, estimate
 from listings import service as listings_service
 from listings.models import Listing, ListingStatus
 from resale.config import settings
 from resale.db import lock_for_write, utcnow, write_session
 from resale.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from resale.geo import haversine_km
 from resale.orders.models import (
     OPEN_STATUSES,
     Fulfilment,
@@ -212,7 +215,13 @@ def _protection_end(order: Order, now: datetime) -> datetime:
 
 
 def place_order(
-    *, session: Session, buyer: User, listing_id: int, fulfilment: Fulfilment, gateway_name: str
+    *,
+    session: Session,
+    buyer: User,
+    listing_id: int,
+    fulfilment: Fulfilment,
+    gateway_name: str,
+    travel_mode: TravelMode | None = None,
 ) -> tuple[Order, bool]:
     """Claim the listing and open an unpaid order; returns (order, created).
 
@@ -241,6 +250,12 @@ def place_order(
         raise InvalidInput("This item has no pickup place; choose shipping.", field="fulfilment")
     listings_service.claim(session=session, listing_id=listing_id)
     shipping = (listing.shipping_cents or 0) if fulfilment is Fulfilment.SHIPPING else 0
+    pickup = fulfilment is Fulfilment.PICKUP
+    distance = None
+    if pickup and buyer.has_location and listing.has_point:
+        assert buyer.lat is not None and buyer.lon is not None
+        assert listing.lat is not None and listing.lon is not None
+        distance = round(haversine_km(buyer.lat, buyer.lon, listing.lat, listing.lon), 3)
     now = utcnow()
     assert buyer.id is not None
     order = Order(
@@ -248,6 +263,8 @@ def place_order(
         buyer_id=buyer.id,
         seller_id=listing.seller_id,
         fulfilment=fulfilment,
+        travel_mode=travel_mode if pickup else None,
+        distance_km=distance,
         item_cents=listing.price_cents,
         shipping_cents=shipping,
         total_cents=listing.price_cents + shipping,
@@ -449,6 +466,11 @@ def payment_refunded(
     order.refund_ref = refund_ref
     # Money back means the item goes back: withdrawn until the seller relists it.
     listings_service.take_back(session=session, listing_id=order.listing_id)
+    if order.status is S.COMPLETED:
+        assert order.id is not None
+        carbon_service.reverse_trade(
+            session=session, order_id=order.id, note=f"Refunded after completion ({refund_ref})."
+        )
     _move(
         session,
         order,
@@ -682,6 +704,7 @@ def _complete(
     listings_service.mark_sold(session=session, listing_id=order.listing_id)
     _move(session, order, S.COMPLETED, kind, actor=actor, note=note)
     payout = payments_service.create_payout(session=session, order=order)
+    _credit_carbon(session, order)
     _record(
         session,
         order,
@@ -694,6 +717,41 @@ def _complete(
         ),
     )
     session.flush()
+
+
+def trade_estimate(*, session: Session, order: Order) -> Estimate | None:
+    """The avoided CO2e of this trade as made: its item, fulfilment, travel mode and distance."""
+    listing = session.get(Listing, order.listing_id)
+    if listing is None:
+        return None
+    try:
+        return estimate(
+            category=listing.category,
+            price_cents=order.item_cents,
+            currency=order.currency,
+            weight_kg=listing.weight_kg,
+            fulfilment=order.fulfilment.value,
+            mode=order.travel_mode,
+            distance_km=order.distance_km,
+        )
+    except (CarbonInputError, CarbonDataError):
+        # A trade must complete even if its carbon figure cannot be made; the log says why.
+        log.exception("order %s: no carbon estimate", order.id)
+        return None
+
+
+def _credit_carbon(session: Session, order: Order) -> None:
+    figure = trade_estimate(session=session, order=order)
+    if figure is None:
+        return
+    assert order.id is not None
+    carbon_service.credit_trade(
+        session=session,
+        order_id=order.id,
+        buyer_id=order.buyer_id,
+        seller_id=order.seller_id,
+        estimate=figure,
+    )
 
 
 # --- The sweep -------------------------------------------------------------------------
