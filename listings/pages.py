@@ -159,6 +159,7 @@ def home(request: Request, viewer: OptionalUser, session: SessionDep) -> Respons
             "favorite_ids": _hearts(session, viewer, items),
             "see_all_url": "/search?" + to_url(see_all),
             "categories": taxonomy.PARENTS,
+            "sections": web.sections("home", request=request, session=session, viewer=viewer),
         },
     )
 
@@ -314,6 +315,9 @@ def listing_page(
             "category_label": taxonomy.label(listing.category),
             "condition_label": CONDITION_LABELS[listing.condition],
             "photo_url": photo_store.url,
+            "sections": web.sections(
+                "listing", request=request, session=session, viewer=viewer, listing=listing
+            ),
         },
     )
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from resale import security
 from resale.config import settings
@@ -96,6 +98,36 @@ def safe_next(next_path: str | None) -> str:
     if next_path and next_path.startswith("/") and not next_path.startswith("//"):
         return next_path
     return "/"
+
+
+# --- Page sections ---------------------------------------------------------------------
+# A package above listings (matching) adds blocks to listings' pages through these slots,
+# so listings never imports it: "home" gets request, session, viewer; "listing" also listing.
+
+SectionProvider = Callable[..., str | None]
+_SECTIONS: dict[str, list[SectionProvider]] = {}
+_log = logging.getLogger(__name__)
+
+
+def add_section(slot: str, provider: SectionProvider) -> None:
+    """Register a provider returning HTML (or None) for a page slot; added once per app."""
+    providers = _SECTIONS.setdefault(slot, [])
+    if provider not in providers:
+        providers.append(provider)
+
+
+def sections(slot: str, **context: Any) -> list[Markup]:
+    """The HTML blocks registered for a slot; a failing block is logged and left out."""
+    blocks: list[Markup] = []
+    for provider in _SECTIONS.get(slot, []):
+        try:
+            html = provider(**context)
+        except Exception:  # an extra block must never take its page down
+            _log.exception("page section %s from %s failed", slot, provider)
+            continue
+        if html:
+            blocks.append(Markup(html))  # noqa: S704  (providers render with autoescaping templates)
+    return blocks
 
 
 def render(
