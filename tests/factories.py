@@ -257,3 +257,56 @@ def insert_listings(
         session.execute(sa.insert(ListingPhoto.__table__), photo_rows)  # type: ignore[attr-defined]
     session.flush()
     return ids
+
+
+def make_paid_order(
+    session: Session,
+    gateway: Any,
+    *,
+    seller: User | None = None,
+    buyer: User | None = None,
+    fulfilment: str = "pickup",
+    travel_mode: str | None = None,
+    **listing_fields: Any,
+) -> Any:
+    """A listing bought and paid for through the order service; returns the Order."""
+    from carbon.estimate import TravelMode
+    from resale.orders import service as orders
+    from resale.orders.models import Fulfilment
+
+    seller = seller or make_user(session)
+    buyer = buyer or make_user(session)
+    listing_fields.setdefault("shipping_cents", 450)
+    listing = make_listing(session, seller, **listing_fields)
+    assert listing.id is not None
+    order, _ = orders.place_order(
+        session=session,
+        buyer=buyer,
+        listing_id=listing.id,
+        fulfilment=Fulfilment(fulfilment),
+        gateway_name=gateway.name,
+        travel_mode=TravelMode(travel_mode) if travel_mode else None,
+    )
+    order, payment = orders.start_payment(
+        session=session, order=order, buyer=buyer, gateway=gateway
+    )
+    decided = gateway.decide(ref=payment.ref, succeed=True)
+    orders.payment_succeeded(
+        session=session, gateway=gateway, payment_ref=decided.ref, amount_cents=decided.amount_cents
+    )
+    return order
+
+
+def make_completed_order(session: Session, gateway: Any, **fields: Any) -> Any:
+    """A paid order taken to completion: a pickup by the buyer's code, a parcel by confirmation."""
+    from resale.orders import service as orders
+
+    order = make_paid_order(session, gateway, **fields)
+    seller, buyer = session.get(User, order.seller_id), session.get(User, order.buyer_id)
+    assert seller is not None and buyer is not None
+    if order.fulfilment.value == "shipping":
+        orders.ship(session=session, order=order, seller=seller, tracking="TRACK-1")
+        return orders.confirm(session=session, order=order, buyer=buyer)
+    return orders.hand_over(
+        session=session, order=order, seller=seller, code=order.handover_code, gateway=gateway
+    )
