@@ -43,6 +43,8 @@ from resale.users.dependencies import CurrentUser, OptionalUser, page_router
 from resale.users.models import User
 
 router = page_router()
+# Result cards everywhere show what buying the item second-hand avoids.
+web.templates.env.globals["card_carbon"] = service.card_carbon
 
 
 def _listing_input(values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
@@ -312,6 +314,7 @@ def listing_page(
             "is_owner": is_owner,
             "favorite": service.is_favorite(session=session, user=viewer, listing=listing),
             "distance_km": None if is_owner else service.distance_km(listing, viewer),
+            "carbon": service.listing_carbon(listing, None if is_owner else viewer),
             "category_label": taxonomy.label(listing.category),
             "condition_label": CONDITION_LABELS[listing.condition],
             "photo_url": photo_store.url,

@@ -13,7 +13,9 @@ from listings import service, taxonomy
 from listings.dependencies import OwnedListing
 from listings.models import Condition, Listing, SavedSearch
 from listings.schemas import (
+    CarbonOption,
     CategoryPublic,
+    ListingCarbonOut,
     ListingCard,
     ListingCreate,
     ListingPrivate,
@@ -77,10 +79,41 @@ def listing_out(listing: Listing, *, viewer: User | None, favorite: bool | None)
         "favorite": favorite,
         "created_at": listing.created_at,
         "published_at": listing.published_at,
+        "carbon": carbon_out(service.listing_carbon(listing, viewer)),
     }
     if viewer is not None and viewer.id == listing.seller_id:
         return ListingPrivate(**fields, lat=listing.lat, lon=listing.lon)
     return ListingPublic(**fields)
+
+
+def carbon_out(figures: service.ListingCarbon | None) -> ListingCarbonOut | None:
+    if figures is None:
+        return None
+    head = figures.headline
+    everything = [*figures.pickup.values(), *([figures.shipping] if figures.shipping else [])]
+    return ListingCarbonOut(
+        central=head.central,
+        low=head.low,
+        high=head.high,
+        is_net_saving=head.is_net_saving,
+        statement=head.statement,
+        fulfilment=head.fulfilment.value,
+        mode=head.mode.value if head.mode else None,
+        method=head.method,
+        methodology_version=head.methodology_version,
+        comparison=figures.comparison,
+        options=[
+            CarbonOption(
+                fulfilment=e.fulfilment.value,
+                mode=e.mode.value if e.mode else None,
+                central=e.central,
+                low=e.low,
+                high=e.high,
+                is_net_saving=e.is_net_saving,
+            )
+            for e in everything
+        ],
+    )
 
 
 class FavoriteState(BaseModel):

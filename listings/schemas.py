@@ -118,6 +118,35 @@ class SellerPublic(BaseModel):
     place: str | None
 
 
+class CarbonOption(BaseModel):
+    """One way the item can change hands, and what buying it second-hand that way avoids."""
+
+    fulfilment: str = Field(description="pickup or shipping")
+    mode: str | None = Field(description="For a pickup: walk_bike, public_transport or car")
+    central: float = Field(description="kg CO2e avoided (negative: the trade emits more)")
+    low: float
+    high: float
+    is_net_saving: bool
+
+
+class ListingCarbonOut(BaseModel):
+    """kg CO2e avoided by buying this item second-hand instead of new (the headline way)."""
+
+    central: float = Field(description="kg CO2e avoided; what a completed trade credits")
+    low: float
+    high: float
+    unit: str = "kg CO2e"
+    is_net_saving: bool
+    statement: str
+    fulfilment: str = Field(description="The way the headline figure counts (the better one)")
+    mode: str | None
+    method: str = Field(description="item_factor, or spend_based when no item factor exists")
+    methodology_version: str
+    comparison: str | None = Field(description="Pickup nearby against shipping, in words")
+    options: list[CarbonOption]
+    methodology_url: str = "/api/v1/carbon/methodology"
+
+
 class ListingPublic(BaseModel):
     """A listing as anyone may see it: a place name and a rounded distance, never the point."""
 
@@ -146,6 +175,9 @@ class ListingPublic(BaseModel):
     )
     created_at: datetime
     published_at: datetime | None
+    carbon: ListingCarbonOut | None = Field(
+        default=None, description="What buying it second-hand avoids (null: no estimate)"
+    )
 
 
 class ListingPrivate(ListingPublic):
@@ -175,6 +207,10 @@ class ListingCard:
     photo_width: int | None
     photo_height: int | None
     distance_km: float | None = None
+    # For the card's carbon figure: what the trade would move, and how.
+    weight_kg: float | None = None
+    shipping_cents: int | None = None
+    has_point: bool = False
 
 
 class Sort(enum.StrEnum):

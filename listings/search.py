@@ -536,6 +536,9 @@ def _cards_statement(with_distance: bool) -> sa.Select[Any]:
             _PHOTOS.c.width.label("photo_width"),
             _PHOTOS.c.height.label("photo_height"),
             (_distance() if with_distance else sa.null()).label("distance_km"),
+            _C.weight_kg,
+            _C.shipping_cents,
+            _C.lat.is_not(None).label("has_point"),
         )
         .select_from(_LISTINGS)
         .join(_USERS, _USERS.c.id == _C.seller_id)
@@ -880,11 +883,12 @@ def load_cards(
     cards = {}
     for row in _run(session, _cards_statement(point is not None), params):
         (id_, title, price, currency, condition, category, brand, place, status, published,
-         seller_id, seller_name, photo_key, width, height, distance) = row  # fmt: skip
+         seller_id, seller_name, photo_key, width, height, distance, weight, shipping,
+         has_point) = row  # fmt: skip
         cards[id_] = ListingCard(
             id_, title, price, currency, Condition(condition), category, brand, place,
             ListingStatus(status), _utc(published), seller_id, seller_name, photo_key,
-            width, height, distance,
+            width, height, distance, weight, shipping, bool(has_point),
         )  # fmt: skip
     return cards
 

@@ -49,8 +49,25 @@ def time_ago(when: datetime | None) -> str:
     return "just now"
 
 
+def format_co2(kg: float | None) -> str:
+    """``8.43`` -> ``8.4 kg``, ``0.37`` -> ``370 g``, ``12840`` -> ``12.8 t`` (always CO2e)."""
+    if kg is None:
+        return ""
+    sign, size = ("−" if kg < 0 else ""), abs(kg)
+    if size < 0.995:  # from 995 g on it reads 1.0 kg, never "1000 g"
+        text = f"{round(size * 1000, -1 if size >= 0.1 else 0):.0f} g"
+    elif size < 10:
+        text = f"{size:.1f} kg"
+    elif size < 10_000:
+        text = f"{size:,.0f} kg"
+    else:
+        text = f"{size / 1000:,.1f} t"
+    return f"{sign}{text}"
+
+
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.filters["money"] = format_money
+templates.env.filters["co2"] = format_co2
 templates.env.filters["distance"] = format_distance
 templates.env.filters["ago"] = time_ago
 templates.env.globals["site_name"] = "resale"

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from fastapi import Request, Response
 from sqlmodel import Session
 
+from carbon.estimate import TravelMode
 from listings import photos as photo_store
 from listings import service as listings_service
 from listings.models import Listing, ListingStatus
@@ -120,6 +121,8 @@ def _order_context(
         "next_step": service.next_step(order, role),
         "history": _history(order, events, user),
         "pickup": pickup,
+        "carbon": service.trade_estimate(session=session, order=order),
+        "carbon_share_grams": service.carbon_share(session=session, order=order, user=user),
         "errors": errors or {},
         "values": values or {},
         # Who may do what now: the service checks again, these only choose the buttons.
@@ -262,10 +265,19 @@ def _buy_context(
         "can_pickup": can_pickup,
         "can_ship": can_ship,
         "distance_km": listings_service.distance_km(listing, user),
+        "carbon": listings_service.listing_carbon(listing, user),
+        "travel_modes": TRAVEL_MODES,
         "shipping_cents": listing.shipping_cents or 0,
         "hold_minutes": settings.reservation_minutes,
         "protection_days": settings.protection_days,
     }
+
+
+TRAVEL_MODES = [
+    (TravelMode.WALK_BIKE, "On foot or by bike"),
+    (TravelMode.PUBLIC_TRANSPORT, "Public transport"),
+    (TravelMode.CAR, "Car"),
+]
 
 
 def _default_fulfilment(listing: Listing) -> str:
@@ -296,10 +308,19 @@ async def buy_submit(
     listing = listings_service.get_visible_listing(
         session=session, listing_id=listing_id, viewer=user
     )
+    errors: dict[str, str] = {}
+    fulfilment = Fulfilment.PICKUP
     try:
         fulfilment = Fulfilment(values.get("fulfilment", ""))
     except ValueError:
-        errors = {"fulfilment": "Choose pickup or shipping."}
+        errors["fulfilment"] = "Choose pickup or shipping."
+    travel_mode = None
+    if values.get("travel_mode") and values.get("fulfilment") == Fulfilment.PICKUP.value:
+        try:
+            travel_mode = TravelMode(values["travel_mode"])
+        except ValueError:
+            errors["travel_mode"] = "Choose on foot or by bike, public transport or car."
+    if errors:
         context = _buy_context(listing, user, values, errors)
         return web.render(request, "orders/buy.html", context, status_code=422)
     try:
@@ -309,6 +330,7 @@ async def buy_submit(
             listing_id=listing_id,
             fulfilment=fulfilment,
             gateway_name=gateway.name,
+            travel_mode=travel_mode,
         )
     except ResaleError as exc:
         _settle(session, exc)

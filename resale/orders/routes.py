@@ -21,6 +21,7 @@ from resale.orders.schemas import (
     PaymentOut,
     ResolveIn,
     ShipIn,
+    TradeCarbonOut,
 )
 from resale.payments.dependencies import GatewayDep
 from resale.payments.gateway import Payment
@@ -82,6 +83,7 @@ def order_out(
         role=role,
         next_step=service.next_step(order, role),
         fulfilment=order.fulfilment,
+        travel_mode=order.travel_mode,
         item_cents=order.item_cents,
         shipping_cents=order.shipping_cents,
         total_cents=order.total_cents,
@@ -108,6 +110,23 @@ def order_out(
         )
         if payment is not None
         else None,
+        carbon=_carbon_out(session, order, viewer) if with_events else None,
+    )
+
+
+def _carbon_out(session: Session, order: Order, viewer: User) -> TradeCarbonOut | None:
+    figure = service.trade_estimate(session=session, order=order)
+    if figure is None:
+        return None
+    share = service.carbon_share(session=session, order=order, user=viewer)
+    return TradeCarbonOut(
+        central=figure.central,
+        low=figure.low,
+        high=figure.high,
+        is_net_saving=figure.is_net_saving,
+        statement=figure.statement,
+        methodology_version=figure.methodology_version,
+        credited_kg=None if share is None else share / 1000,
     )
 
 
@@ -137,6 +156,7 @@ def create_order(
         listing_id=data.listing_id,
         fulfilment=data.fulfilment,
         gateway_name=gateway.name,
+        travel_mode=data.travel_mode,
     )
     if not created:
         response.status_code = 200

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from carbon.estimate import TravelMode
 from resale.orders.models import Fulfilment, OrderEventKind, OrderStatus
 from resale.payments.gateway import PaymentStatus
 
@@ -14,6 +15,8 @@ from resale.payments.gateway import PaymentStatus
 class OrderCreate(BaseModel):
     listing_id: int = Field(gt=0)
     fulfilment: Fulfilment
+    # For a pickup: how the buyer will travel to the seller (counted in the carbon figure).
+    travel_mode: TravelMode | None = None
     # A provider payment method (e.g. Stripe's "pm_..."), to pay in the same request.
     payment_method: str | None = Field(default=None, max_length=100)
 
@@ -58,6 +61,21 @@ class OrderEventOut(BaseModel):
     created_at: datetime
 
 
+class TradeCarbonOut(BaseModel):
+    """What this trade avoids, as made (item, fulfilment, travel mode, distance)."""
+
+    central: float = Field(description="kg CO2e avoided (negative: the trade emits more)")
+    low: float
+    high: float
+    unit: str = "kg CO2e"
+    is_net_saving: bool
+    statement: str
+    methodology_version: str
+    credited_kg: float | None = Field(
+        description="This person's share credited to their carbon account (once completed)"
+    )
+
+
 class OrderOut(BaseModel):
     id: int
     listing_id: int
@@ -67,6 +85,7 @@ class OrderOut(BaseModel):
     role: Literal["buyer", "seller", "admin"]
     next_step: str = Field(description="What this person should do next, in words")
     fulfilment: Fulfilment
+    travel_mode: TravelMode | None
     item_cents: int
     shipping_cents: int
     total_cents: int
@@ -85,3 +104,4 @@ class OrderOut(BaseModel):
     closed_at: datetime | None
     events: list[OrderEventOut] | None = None
     payment: PaymentOut | None = None
+    carbon: TradeCarbonOut | None = None

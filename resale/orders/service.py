@@ -740,6 +740,17 @@ def trade_estimate(*, session: Session, order: Order) -> Estimate | None:
         return None
 
 
+def carbon_share(*, session: Session, order: Order, user: User) -> int | None:
+    """Grams this person holds from this trade (credits net of reversals); None if not credited."""
+    assert order.id is not None
+    entries = [
+        e
+        for e in carbon_service.entries_for_order(session=session, order_id=order.id)
+        if e.user_id == user.id
+    ]
+    return sum(e.grams for e in entries) if entries else None
+
+
 def _credit_carbon(session: Session, order: Order) -> None:
     figure = trade_estimate(session=session, order=order)
     if figure is None:
