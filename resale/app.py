@@ -13,6 +13,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from carbon import pages as carbon_pages
+from carbon import routes as carbon_routes
 from listings import pages as listing_pages
 from listings import routes as listing_routes
 from resale import errors, web
@@ -92,11 +94,13 @@ def create_app() -> FastAPI:
         user_routes.router,
         listing_routes.router,
         order_routes.router,
+        carbon_routes.router,
         webhooks.router,
         user_pages.router,
         listing_pages.router,
         order_pages.router,
         payment_pages.router,
+        carbon_pages.router,
     ):
         app.include_router(router)
     return app
