@@ -28,6 +28,29 @@ from resale.users.dependencies import CurrentUser, page_router
 
 router = page_router()
 
+
+def trace_url(figure: Estimate) -> str:
+    """The methodology page's work-it-out form filled with this estimate's inputs, to check it."""
+    given = figure.factors.get("inputs", {})
+    price = given.get("price_cents")
+    fields = {
+        "category": given.get("category"),
+        "price": None if price is None else f"{price / 100:.2f}",
+        "currency": given.get("currency"),
+        "weight": given.get("weight_kg"),
+        "fulfilment": given.get("fulfilment"),
+        "mode": given.get("mode"),
+        "distance_km": given.get("distance_km"),
+    }
+    query = urlencode(
+        {k: f"{v:g}" if isinstance(v, float) else v for k, v in fields.items() if v is not None}
+    )
+    return f"/carbon/methodology?{query}#work-it-out"
+
+
+# Listing and order pages link each figure to the form that re-derives it.
+web.templates.env.globals["carbon_trace_url"] = trace_url
+
 PER_PAGE = 50
 CHART_MONTHS = 12
 # The columns of service.ledger_rows, in order: the CSV header of an empty ledger.

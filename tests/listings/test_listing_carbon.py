@@ -190,3 +190,26 @@ def test_a_completed_order_shows_each_party_their_credited_share(
     page = client.get(f"/orders/{order.id}").text
     assert 'is in <a href="/me/carbon">your carbon account</a>' in page
     assert format_co2(shares[0]) in page
+
+
+def test_the_figure_links_to_the_form_that_re_derives_it(
+    client: TestClient, session: Session
+) -> None:
+    _, buyer, listing = _jeans(session, weight_kg=0.8)
+    browser_login(client, session, buyer)
+    page = client.get(f"/listings/{listing.id}").text
+    [href] = re.findall(r'href="(/carbon/methodology\?[^"]+)">How we worked this out', page)
+    url = href.replace("&amp;", "&")
+    assert "weight=0.8" in url and "price=20.00" in url and "fulfilment=" in url
+    worked = client.get(url)
+    assert worked.status_code == 200
+    figures = service.listing_carbon(listing, buyer)
+    assert figures is not None
+    api = client.get(
+        "/api/v1/carbon/estimate?"
+        + url.split("?", 1)[1]
+        .split("#")[0]
+        .replace("price=20.00", "price_cents=2000")
+        .replace("weight=", "weight_kg=")
+    ).json()
+    assert api["central"] == figures.headline.central
