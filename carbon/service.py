@@ -69,10 +69,12 @@ def credit_trade(
     seller_id: int,
     estimate: Estimate,
     buyer_share_bps: int | None = None,
+    at: datetime | None = None,
 ) -> list[CarbonEntry]:
     """Credit both parties' shares of a completed trade, once: a repeat returns the first credit.
 
     A trade that emits more than it avoids is recorded with 0 g, so its estimate stays on file.
+    ``at`` books the entries at the trade's own time (imports and demo data); default now.
     """
     existing = entries_for_order(session=session, order_id=order_id, kind=EntryKind.CREDIT)
     if existing:
@@ -80,7 +82,7 @@ def credit_trade(
     share = settings.carbon_buyer_share_bps if buyer_share_bps is None else buyer_share_bps
     trade_grams = to_grams(estimate.credited_kg)
     buyer_grams, seller_grams = split_grams(trade_grams, share)
-    now = utcnow()
+    now = at or utcnow()
     common: dict[str, Any] = {
         "order_id": order_id,
         "kind": EntryKind.CREDIT,

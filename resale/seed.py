@@ -28,6 +28,8 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 from rich.progress import Progress, TaskID
 from sqlmodel import Session, SQLModel, func, select
 
+from carbon import service as carbon_service
+from carbon.estimate import TravelMode
 from listings import photos as photo_store
 from listings.models import InteractionKind, ListingStatus
 from listings.taxonomy import LEAVES, PARENTS, Category
@@ -35,6 +37,8 @@ from listings.text import search_document
 from resale import demo_catalog as catalog
 from resale.db import utcnow
 from resale.geo import PLACES, PLACES_BY_SLUG, Place, haversine_km, public_point
+from resale.orders import service as orders_service
+from resale.orders.models import Fulfilment, Order, OrderStatus
 from resale.security import hash_password
 from resale.users.models import User
 
@@ -127,6 +131,7 @@ def seed(
     photo_count = _insert_listings(session=session, ads=ads, steps=steps)
     favourites, events = _plan_interactions(rng=rng, people=people, ads=ads, now=now)
     _insert_interactions(session=session, favourites=favourites, events=events, steps=steps)
+    trades = _insert_trades(session=session, rng=rng, people=people, ads=ads, now=now, steps=steps)
     session.flush()
 
     statuses = Counter(ad.status for ad in ads)
@@ -140,7 +145,8 @@ def seed(
         f"({statuses[ListingStatus.ACTIVE]:,} on sale, {statuses[ListingStatus.DRAFT]:,} drafts, "
         f"{statuses[ListingStatus.WITHDRAWN]:,} withdrawn) with {photo_count:,} photos "
         f"({len(LEAVES) * PHOTOS_PER_LEAF} shared demo images, {drawn} drawn now), "
-        f"{len(favourites):,} favourites and {views:,} views. "
+        f"{len(favourites):,} favourites, {views:,} views and {trades:,} completed trades "
+        "credited to carbon accounts. "
         f"Log in as {DEMO_EMAIL} / {DEMO_PASSWORD}; every demo user (…@{EMAIL_DOMAIN}) "
         f"has the same password."
     )
@@ -487,6 +493,98 @@ def _insert_interactions(
     for batch in _batches(events, 5 * BATCH):
         session.execute(sa.insert(_TABLES["interaction_events"]), batch)
         steps.advance(len(batch))
+
+
+# --- completed trades ----------------------------------------------------------------------
+
+
+def _insert_trades(
+    *,
+    session: Session,
+    rng: random.Random,
+    people: list[_Person],
+    ads: list[_Ad],
+    now: datetime,
+    steps: _Steps,
+) -> int:
+    """Trades completed in the past weeks, credited to carbon accounts as real ones are.
+
+    About one on-sale listing in ten is sold to someone in the seller's city; the demo
+    account buys two items and sells one, so its "My carbon" page has something to show.
+    """
+    on_sale = [ad for ad in ads if ad.status is ListingStatus.ACTIVE and ad.published_at]
+    by_city: dict[str, list[int]] = {}
+    for index, person in enumerate(people):
+        by_city.setdefault(person.place.city, []).append(index)
+    demo_buys = [ad for ad in on_sale if ad.seller != 0 and ad.group in people[0].interests][:2]
+    demo_sells = [ad for ad in on_sale if ad.seller == 0][:1]
+    chosen = demo_buys + demo_sells
+    taken = {id(ad) for ad in chosen}
+    rest = [ad for ad in on_sale if id(ad) not in taken]
+    chosen += rng.sample(rest, min(len(rest) // 10, 400))
+    steps.start("Completed trades", len(chosen))
+    modes = [TravelMode.WALK_BIKE, TravelMode.PUBLIC_TRANSPORT, TravelMode.CAR]
+    made = 0
+    for ad in chosen:
+        seller = people[ad.seller]
+        if ad in demo_buys:
+            buyer_index = 0
+        else:
+            neighbours = [i for i in by_city[seller.place.city] if i != ad.seller]
+            if not neighbours:
+                continue
+            buyer_index = rng.choice(neighbours)
+        buyer = people[buyer_index]
+        assert ad.published_at is not None
+        bought = _moment_after(rng, ad.published_at, now - timedelta(hours=2))
+        done = min(bought + timedelta(hours=rng.uniform(2, 72)), now - timedelta(minutes=5))
+        ships = ad.row.get("shipping_cents") is not None and rng.random() < 0.3
+        price, shipping = ad.row["price_cents"], (ad.row.get("shipping_cents") or 0)
+        order = Order(
+            listing_id=ad.id,
+            buyer_id=buyer.id,
+            seller_id=seller.id,
+            status=OrderStatus.COMPLETED,
+            fulfilment=Fulfilment.SHIPPING if ships else Fulfilment.PICKUP,
+            travel_mode=None if ships else rng.choices(modes, weights=(5, 3, 2))[0],
+            distance_km=None
+            if ships
+            else round(haversine_km(buyer.lat, buyer.lon, ad.lat, ad.lon), 3),
+            item_cents=price,
+            shipping_cents=shipping if ships else 0,
+            total_cents=price + (shipping if ships else 0),
+            currency=ad.row["currency"],
+            handover_code=f"{rng.randrange(1_000_000):06d}",
+            gateway="dev",
+            created_at=bought,
+            updated_at=done,
+            expires_at=bought + timedelta(minutes=30),
+            paid_at=bought + timedelta(minutes=2),
+            delivered_at=done,
+            closed_at=done,
+        )
+        session.add(order)
+        session.flush()
+        ad.status = ListingStatus.SOLD
+        session.execute(
+            sa.update(_TABLES["listings"])
+            .where(_TABLES["listings"].c.id == ad.id)
+            .values(status=ListingStatus.SOLD.value, updated_at=done)
+        )
+        figure = orders_service.trade_estimate(session=session, order=order)
+        if figure is not None:
+            assert order.id is not None
+            carbon_service.credit_trade(
+                session=session,
+                order_id=order.id,
+                buyer_id=buyer.id,
+                seller_id=seller.id,
+                estimate=figure,
+                at=done,
+            )
+        made += 1
+        steps.advance(1)
+    return made
 
 
 # --- shared demo photos -------------------------------------------------------------------

@@ -14,6 +14,7 @@ import pytest
 from PIL import Image, ImageStat
 from sqlmodel import Session, col, func, select
 
+from carbon import service as carbon
 from listings import photos as photo_store
 from listings.models import (
     Condition,
@@ -30,6 +31,7 @@ from resale import demo_catalog as catalog
 from resale import seed as demo
 from resale.db import utcnow
 from resale.geo import PLACES, haversine_km, public_point
+from resale.orders.models import Order, OrderStatus
 from resale.security import verify_password
 from resale.users.models import User
 
@@ -195,9 +197,16 @@ def test_every_leaf_has_at_least_three_listings(session: Session, summary: str) 
 def test_listings_are_varied_and_mostly_on_sale(session: Session, summary: str) -> None:
     listings = _all(session, Listing)
     statuses = Counter(listing.status for listing in listings)
-    assert statuses[ListingStatus.ACTIVE] >= 0.88 * LISTINGS
+    # About one in ten on sale has been sold already, in a completed trade.
+    assert statuses[ListingStatus.ACTIVE] + statuses[ListingStatus.SOLD] >= 0.88 * LISTINGS
+    assert 0.05 * LISTINGS <= statuses[ListingStatus.SOLD] <= 0.15 * LISTINGS
     assert statuses[ListingStatus.DRAFT] >= 1  # at least the demo account's
-    assert set(statuses) <= {ListingStatus.ACTIVE, ListingStatus.DRAFT, ListingStatus.WITHDRAWN}
+    assert set(statuses) <= {
+        ListingStatus.ACTIVE,
+        ListingStatus.SOLD,
+        ListingStatus.DRAFT,
+        ListingStatus.WITHDRAWN,
+    }
     assert len({listing.condition for listing in listings}) >= 4
     assert len({listing.title for listing in listings}) >= 0.8 * LISTINGS
     assert sum(listing.weight_kg is not None for listing in listings) >= 0.8 * LISTINGS
@@ -315,7 +324,11 @@ def test_favourites_and_views_follow_publication(session: Session, summary: str)
     listings = {listing.id: listing for listing in _all(session, Listing)}
     favourites = _all(session, Favorite)
     events = _all(session, InteractionEvent)
-    assert all(listings[f.listing_id].status is ListingStatus.ACTIVE for f in favourites)
+    # Saved while on sale; some have been sold since.
+    assert all(
+        listings[f.listing_id].status in (ListingStatus.ACTIVE, ListingStatus.SOLD)
+        for f in favourites
+    )
     assert any(e.user_id is None for e in events)  # visitors who are not signed in
     for event in events:
         published = listings[event.listing_id].published_at
@@ -371,3 +384,21 @@ def test_seeding_twice_adds_to_what_is_there(session: Session, summary: str) -> 
     assert len(emails) == len(set(emails)) == USERS + 9  # the demo account is reused
     assert session.exec(select(func.count()).select_from(Listing)).one() == LISTINGS + 50
     assert "9 users" in more
+
+
+def test_seeded_trades_are_completed_and_credited_like_real_ones(
+    session: Session, summary: str
+) -> None:
+    sold = {
+        listing.id for listing in _all(session, Listing) if listing.status is ListingStatus.SOLD
+    }
+    trades = _all(session, Order)
+    assert {order.listing_id for order in trades} == sold
+    assert all(order.status is OrderStatus.COMPLETED for order in trades)
+    assert f"{len(trades):,} completed trades" in summary
+    # Two entries per trade, balances equal to their entries, the total equal to the trades.
+    assert carbon.audit_balances(session=session) == []
+    assert carbon.impact(session=session).trades == len(trades)
+    demo_user = session.exec(select(User).where(User.email == demo.DEMO_EMAIL)).one()
+    mine = carbon.account_summary(session=session, user_id=demo_user.id or 0)
+    assert mine.trades >= 3 and mine.buyer_grams > 0 and mine.seller_grams > 0
