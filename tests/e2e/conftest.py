@@ -43,15 +43,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real app in its own process, as `make run` starts it, on a fresh SQLite database."""
-    data_dir = tmp_path_factory.mktemp("e2e-data")
+def start_server(data_dir: Path, log_path: Path) -> tuple[str, subprocess.Popen[bytes]]:
+    """The real app in its own process on a migrated SQLite database in ``data_dir``."""
     env = {**os.environ, "RESALE_DATA_DIR": str(data_dir), "RESALE_ENV": "test"}
     env.pop("RESALE_DATABASE_URL", None)
     upgrade(f"sqlite:///{data_dir / 'resale.db'}")
     port = _free_port()
-    log = (tmp_path_factory.getbasetemp() / "e2e-server.log").open("w")
+    log = log_path.open("w")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -66,22 +64,33 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    log.close()  # the child has its own copy
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
         try:
             if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                break
+                return base, process
         except httpx.HTTPError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            pytest.fail(f"the app did not start; see {log.name}")
+            pytest.fail(f"the app did not start; see {log_path}")
         time.sleep(0.2)
-    yield base
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
     process.terminate()
     process.wait(timeout=10)
-    log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real app in its own process, as `make run` starts it, on a fresh SQLite database."""
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    base, process = start_server(data_dir, tmp_path_factory.getbasetemp() / "e2e-server.log")
+    yield base
+    stop_server(process)
 
 
 @pytest.fixture(scope="session")
