@@ -11,7 +11,7 @@ number of events rather than users x items:
 - items engaged with by similar users (user-user cosine),
 - items popular overall and popular among the users living nearest,
 - items nearest to the user's home and to the places of the user's items
-  (``BallTree`` with the haversine metric),
+  (a k-d tree over points on the unit sphere, ``SphereIndex``),
 - or, for a request within a category, the items known in that category.
 
 A ``HistGradientBoostingClassifier`` then scores every candidate from features
@@ -26,18 +26,24 @@ Signals where more can only be better are held monotone.
 The ranker is trained on inner splits of the training data (features from the
 kept / older part, labels from the held-out / next part; three rolling windows
 when events are timed, three random holdouts otherwise), then the signals are
-rebuilt on all of the training data for serving.
+rebuilt on all of the training data for serving (``reindex`` rebuilds them
+again later, on newer data, keeping the ranker).
+
+A request reads only what its history touches (the rows of the users and items
+involved), and training scores its lists' factor signal in blocks, so a list
+costs milliseconds and a fit minutes on a million events.
 
     model = MatchingModel().fit(interactions, items)            # a feed per user
     model.recommend("user-7", k=10, exclude=["own-listing"])   # -> [Recommendation]
     model.recommend(None, home=(52.37, 4.90))                   # a newcomer: popular nearby
+    model.audience(lat=52.37, lon=4.90, radius_km=10, categories={"bikes": 1})  # who may want it
     model.save(path); MatchingModel.load(path)                  # joblib, same scikit-learn
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,8 +51,10 @@ from typing import Literal, Self
 
 import joblib
 import numpy as np
+import numpy.typing as npt
 import sklearn
 from scipy import sparse
+from scipy.spatial import cKDTree
 from sklearn.decomposition import TruncatedSVD
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.preprocessing import normalize
@@ -62,7 +70,7 @@ from matching.core import (
     ItemTable,
     Request,
 )
-from matching.geo import PlaceIndex, estimate_homes, haversine_km
+from matching.geo import EARTH_RADIUS_KM, estimate_homes, haversine_km
 
 QueryMode = Literal["user", "event"]
 
@@ -180,10 +188,14 @@ class _Signals:
     user_items: sparse.csr_matrix  # users x items, binary
     item_vectors: sparse.csr_matrix  # items x users, rows L2-normalised
     user_vectors: sparse.csr_matrix  # users x items, rows L2-normalised
+    # the same two transposed (their row slices are cheap), so that a request reads
+    # only the users and items around its history instead of every event
+    item_vectors_t: sparse.csr_matrix  # users x items
+    user_vectors_t: sparse.csr_matrix  # items x users
     popularity: FloatArray  # events per item
     homes: FloatArray  # (n_users, 2)
-    item_places: PlaceIndex
-    home_places: PlaceIndex
+    item_places: SphereIndex
+    home_places: SphereIndex
     reach_km: FloatArray
     user_categories: sparse.csr_matrix  # users x categories, rows sum to 1
     item_categories: sparse.csr_matrix  # items x categories, rows sum to 1
@@ -194,7 +206,7 @@ class _Signals:
     recent: FloatArray | None = None  # decayed events per item, when events are timed
     recent_categories: sparse.csc_matrix | None = None  # items x categories, decayed
     days_idle: FloatArray | None = None
-    item_factors: FloatArray | None = None  # items x components
+    item_factors: npt.NDArray[np.float32] | None = None  # items x components
     _place_neighbors: IntArray | None = None
 
     @classmethod
@@ -267,16 +279,20 @@ class _Signals:
         recent, recent_categories, days_idle = _recency(
             train, n_items, category_counts.shape[1], half_life_days
         )
+        item_vectors = normalize(sparse.csr_matrix(user_items.T), norm="l2", axis=1)
+        user_vectors = normalize(user_items, norm="l2", axis=1)
         return cls(
             items=items,
             index=index,
             user_items=user_items,
-            item_vectors=normalize(sparse.csr_matrix(user_items.T), norm="l2", axis=1),
-            user_vectors=normalize(user_items, norm="l2", axis=1),
+            item_vectors=item_vectors,
+            user_vectors=user_vectors,
+            item_vectors_t=sparse.csr_matrix(item_vectors.T),
+            user_vectors_t=sparse.csr_matrix(user_vectors.T),
             popularity=popularity,
             homes=homes,
-            item_places=PlaceIndex(items.lat, items.lon),
-            home_places=PlaceIndex(homes[:, 0], homes[:, 1]),
+            item_places=SphereIndex(items.lat, items.lon),
+            home_places=SphereIndex(homes[:, 0], homes[:, 1]),
             reach_km=reach,
             user_categories=sparse.csr_matrix(user_categories),
             item_categories=sparse.csr_matrix(item_categories),
@@ -299,19 +315,9 @@ class _Signals:
         cached = self._place_neighbors
         if cached is None or cached.shape[1] != k:
             cached = np.full((self.n_items, k), -1, dtype=np.int64)
-            rows = self.item_places.rows
-            tree = self.item_places.tree
-            if tree is not None and k > 0:
-                kk = min(k + 1, len(rows))
-                _, ind = tree.query(
-                    np.radians(np.column_stack([self.items.lat[rows], self.items.lon[rows]])), k=kk
-                )
-                neighbors = rows[ind]
-                for j in range(kk):  # drop each item itself
-                    col = neighbors[:, j]
-                    neighbors[:, j] = np.where(col == rows, -1, col)
-                neighbors = np.sort(neighbors, axis=1)[:, ::-1][:, :k]  # -1s last
-                cached[rows, : neighbors.shape[1]] = neighbors
+            if k > 0:
+                neighbors = self.item_places.neighbors(k)
+                cached[self.item_places.rows, : neighbors.shape[1]] = neighbors
             self._place_neighbors = cached
         return cached
 
@@ -321,14 +327,20 @@ class _Signals:
         history: IntArray,
         exclude: IntArray,
         config: ModelConfig,
+        factor: npt.NDArray[np.float32] | None = None,
     ) -> tuple[IntArray, FloatArray, dict[str, IntArray]]:
-        """Candidate items, their feature rows, and which source proposed which."""
+        """Candidate items, their feature rows, and which source proposed which.
+
+        ``factor``: this history's factor score of every item, when the caller computed
+        many at once (``factor_scores``); a single request computes its own.
+        """
         lat, lon = request.lat, request.lon
         if (math.isnan(lat) or math.isnan(lon)) and 0 <= request.user < len(self.homes):
             lat, lon = float(self.homes[request.user, 0]), float(self.homes[request.user, 1])
 
         item_cos = self._item_cosine(history)
-        factor = self._factor_scores(history)
+        if factor is None and request.category < 0:
+            factor = self._factor_scores(history)
         user_knn = self._user_knn(request.user, history, config)
         local_users = (
             self.home_places.nearest(lat, lon, config.n_local_users)[0]
@@ -336,7 +348,7 @@ class _Signals:
             else np.empty(0, dtype=np.int64)
         )
         local_pop = (
-            np.asarray(self.user_items[local_users].sum(axis=0)).ravel() / len(local_users)
+            _row_sum(self.user_items, local_users) / len(local_users)
             if len(local_users)
             else np.zeros(self.n_items)
         )
@@ -367,33 +379,58 @@ class _Signals:
         cands = np.unique(np.concatenate(list(sources.values()))).astype(np.int64)
         if len(exclude):
             cands = cands[~np.isin(cands, exclude)]
+        if factor is not None:
+            factor_cands: npt.NDArray[np.float32] | None = factor[cands]
+        elif self.item_factors is not None:  # a category request: only its candidates
+            factor_cands = self.item_factors[cands] @ self._factor_profile(history)
+        else:
+            factor_cands = None
         x = self._features(
-            request, lat, lon, history, cands, item_cos, user_knn, local_pop, factor, config
+            request, lat, lon, history, cands, item_cos, user_knn, local_pop, factor_cands, config
         )
         return cands, x, sources
 
-    def _factor_scores(self, history: IntArray) -> FloatArray | None:
+    def _factor_profile(self, history: IntArray) -> npt.NDArray[np.float32]:
+        assert self.item_factors is not None
+        if len(history) == 0:
+            return np.zeros(self.item_factors.shape[1], dtype=np.float32)
+        out: npt.NDArray[np.float32] = self.item_factors[history].sum(axis=0) / np.float32(
+            math.sqrt(len(history))
+        )
+        return out
+
+    def _factor_scores(self, history: IntArray) -> npt.NDArray[np.float32] | None:
         if self.item_factors is None:
             return None
         if len(history) == 0:
-            return np.zeros(self.n_items)
-        profile = self.item_factors[history].sum(axis=0) / math.sqrt(len(history))
-        out: FloatArray = self.item_factors @ profile
+            return np.zeros(self.n_items, dtype=np.float32)
+        out: npt.NDArray[np.float32] = self.item_factors @ self._factor_profile(history)
+        return out
+
+    def factor_scores(self, histories: Sequence[IntArray]) -> npt.NDArray[np.float32] | None:
+        """Every item's factor score for each of many histories (a row each), in one product.
+
+        Scoring one history reads the whole factor matrix; a product for many reads it
+        once, which is what makes training on a large catalogue affordable.
+        """
+        if self.item_factors is None:
+            return None
+        profiles = np.stack([self._factor_profile(h) for h in histories])
+        out: npt.NDArray[np.float32] = profiles @ self.item_factors.T
         return out
 
     def _item_cosine(self, history: IntArray) -> FloatArray:
         if len(history) == 0:
             return np.zeros(self.n_items)
-        profile = np.asarray(self.item_vectors[history].sum(axis=0)).ravel()
-        out: FloatArray = self.item_vectors @ profile
-        return out
+        # only the users who engaged with the history contribute: read just their rows
+        profile = _row_sum(self.item_vectors, history)
+        users = np.flatnonzero(profile)
+        return _row_sum(self.item_vectors_t, users, profile[users])
 
     def _user_knn(self, user: int, history: IntArray, config: ModelConfig) -> FloatArray:
         if len(history) == 0:
             return np.zeros(self.n_items)
-        query = np.zeros(self.n_items)
-        query[history] = 1.0 / math.sqrt(len(history))
-        sims = self.user_vectors @ query
+        sims = _row_sum(self.user_vectors_t, history) / math.sqrt(len(history))
         if 0 <= user < len(sims):
             sims[user] = 0.0  # not one's own neighbour
         top = _top(sims, config.n_user_neighbors)
@@ -401,7 +438,14 @@ class _Signals:
         if len(top) == 0:
             return np.zeros(self.n_items)
         weights = sims[top]
-        out: FloatArray = np.asarray(weights @ self.user_items[top]).ravel() / weights.sum()
+        out: FloatArray = _row_sum(self.user_items, top, weights) / weights.sum()
+        return out
+
+    def similar_to(self, item: int) -> FloatArray:
+        """Cosine similarity of every item to one item (0 for items sharing nobody, and itself)."""
+        users, values, _ = _gather(self.item_vectors, np.array([item]))
+        out = _row_sum(self.item_vectors_t, users.astype(np.int64), values)
+        out[item] = 0.0
         return out
 
     def _category_counts(self, category: int) -> FloatArray:
@@ -422,7 +466,7 @@ class _Signals:
         item_cos: FloatArray,
         user_knn: FloatArray,
         local_pop: FloatArray,
-        factor: FloatArray | None,
+        factor_cands: npt.NDArray[np.float32] | None,
         config: ModelConfig,
     ) -> FloatArray:
         n = len(cands)
@@ -459,8 +503,11 @@ class _Signals:
         x[:, F["log_history_size"]] = math.log1p(len(history))
         x[:, F["in_history"]] = np.isin(cands, history).astype(np.float64)
         if self.item_categories.shape[1] > 0 and len(history):
-            profile = np.asarray(self.item_categories[history].mean(axis=0)).ravel()
-            x[:, F["category_affinity"]] = self.item_categories[cands] @ profile
+            profile = _row_sum(self.item_categories, history) / len(history)
+            cats, shares, lengths = _gather(self.item_categories, cands)
+            x[:, F["category_affinity"]] = np.bincount(
+                np.repeat(np.arange(n), lengths), weights=shares * profile[cats], minlength=n
+            )
         if request.category >= 0:
             counts = self._category_counts(request.category)[cands]
             x[:, F["log_category_count"]] = np.log((counts + 0.5) / max(self.n_events, 1))
@@ -483,19 +530,25 @@ class _Signals:
         x[:, F["popularity_rel"]] = _relative(self.popularity[cands])
         if request.category >= 0:
             x[:, F["category_count_rel"]] = _relative(counts)
-        if factor is not None:
-            x[:, F["factor_score"]] = factor[cands]
+        if factor_cands is not None:
+            x[:, F["factor_score"]] = factor_cands
         return x
 
 
-def _item_factors(user_items: sparse.csr_matrix, n_components: int, seed: int) -> FloatArray | None:
-    """Item factors of a truncated SVD of the user-normalised matrix (PureSVD)."""
+def _item_factors(
+    user_items: sparse.csr_matrix, n_components: int, seed: int
+) -> npt.NDArray[np.float32] | None:
+    """Item factors of a truncated SVD of the user-normalised matrix (PureSVD).
+
+    Kept in float32: scoring every item against a profile reads the whole matrix on
+    each request, and half the bytes is nearly half the time.
+    """
     n_components = min(n_components, min(user_items.shape) - 1)
     if n_components < 2:
         return None
     rows = normalize(sparse.csr_matrix(user_items, dtype=np.float64), norm="l2", axis=1)
     svd = TruncatedSVD(n_components=n_components, random_state=seed).fit(rows)
-    out: FloatArray = np.ascontiguousarray(svd.components_.T)
+    out: npt.NDArray[np.float32] = np.ascontiguousarray(svd.components_.T, dtype=np.float32)
     return out
 
 
@@ -544,14 +597,113 @@ def _relative(values: FloatArray) -> FloatArray:
     return out
 
 
-def _top(scores: FloatArray, n: int) -> IntArray:
-    """Indexes of the ``n`` largest positive scores."""
+def _factor_batch(n_items: int) -> int:
+    """How many histories to score at once: a block of at most ~64 MB of float32 scores."""
+    return max(1, min(256, 16_000_000 // max(n_items, 1)))
+
+
+def _gather(
+    matrix: sparse.csr_matrix, rows: IntArray
+) -> tuple[npt.NDArray[np.integer], FloatArray, IntArray]:
+    """The stored entries of some rows of a CSR matrix: columns, values, and each row's count.
+
+    What ``matrix[rows]`` reads, without building a matrix: scipy's slicing costs far
+    more in checks than in copying for the few rows a request touches.
+    """
+    starts = matrix.indptr[rows]
+    lengths = (matrix.indptr[rows + 1] - starts).astype(np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0), lengths
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+    return matrix.indices[offsets], matrix.data[offsets], lengths
+
+
+def _row_sum(
+    matrix: sparse.csr_matrix, rows: IntArray, weights: FloatArray | None = None
+) -> FloatArray:
+    """The (weighted) sum of some rows of a CSR matrix, as a dense vector."""
+    columns, values, lengths = _gather(matrix, rows)
+    if weights is not None:
+        values = values * np.repeat(weights, lengths)
+    out: FloatArray = np.bincount(columns, weights=values, minlength=matrix.shape[1]).astype(
+        np.float64
+    )
+    return out
+
+
+def _top(scores: npt.NDArray[np.floating], n: int) -> IntArray:
+    """Indexes of the ``n`` largest positive scores, best first."""
     if n <= 0 or len(scores) == 0:
         return np.empty(0, dtype=np.int64)
-    n = min(n, len(scores))
-    part = np.argpartition(-scores, n - 1)[:n]
-    part = part[scores[part] > 0]
-    return part[np.argsort(-scores[part], kind="stable")].astype(np.int64)
+    # most scores are 0 (nobody shared, nobody near): partition only the positive ones
+    positive = np.flatnonzero(scores > 0)
+    if len(positive) > n:
+        positive = positive[np.argpartition(-scores[positive], n - 1)[:n]]
+    return positive[np.argsort(-scores[positive], kind="stable")].astype(np.int64)
+
+
+def _unit_vectors(lat: FloatArray, lon: FloatArray) -> FloatArray:
+    phi, lam = np.radians(lat), np.radians(lon)
+    out: FloatArray = np.column_stack(
+        [np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)]
+    )
+    return out
+
+
+def _chord_to_km(chord: FloatArray) -> FloatArray:
+    out: FloatArray = 2 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord / 2, 0.0, 1.0))
+    return out
+
+
+class SphereIndex:
+    """Nearest points on the Earth: a k-d tree over unit vectors.
+
+    The straight-line (chord) distance between two unit vectors grows with the
+    great-circle distance, so the nearest by chord are the nearest on the sphere.
+    A k-d tree answers a query in tens of microseconds, where a haversine
+    ``BallTree`` takes several times longer and crawls on many identical points
+    (listings share grid points).
+    """
+
+    def __init__(self, lat: FloatArray, lon: FloatArray) -> None:
+        known = ~(np.isnan(lat) | np.isnan(lon))
+        self.rows: IntArray = np.flatnonzero(known).astype(np.int64)
+        self.size = len(self.rows)
+        self.points = _unit_vectors(lat[known], lon[known])
+        self.tree: cKDTree | None = cKDTree(self.points) if self.size else None
+
+    def nearest(self, lat: float, lon: float, k: int) -> tuple[IntArray, FloatArray]:
+        """Up to ``k`` nearest rows and their distances in km, nearest first."""
+        if self.tree is None or math.isnan(lat) or math.isnan(lon) or k <= 0:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        k = min(k, self.size)
+        chord, ind = self.tree.query(_unit_vectors(np.array([lat]), np.array([lon]))[0], k=k)
+        ind, chord = np.atleast_1d(ind), np.atleast_1d(chord)
+        return self.rows[ind], _chord_to_km(chord)
+
+    def within(self, lat: float, lon: float, km: float) -> tuple[IntArray, FloatArray]:
+        """Rows within ``km`` (great-circle) and their distances, in no particular order."""
+        if self.tree is None or math.isnan(lat) or math.isnan(lon) or km <= 0:
+            return np.empty(0, dtype=np.int64), np.empty(0)
+        point = _unit_vectors(np.array([lat]), np.array([lon]))[0]
+        radius = 2 * math.sin(min(km / EARTH_RADIUS_KM, math.pi) / 2)
+        ind = np.asarray(self.tree.query_ball_point(point, r=radius), dtype=np.int64)
+        chord = np.linalg.norm(self.points[ind] - point, axis=1) if len(ind) else np.empty(0)
+        return self.rows[ind], _chord_to_km(chord)
+
+    def neighbors(self, k: int) -> IntArray:
+        """For each indexed row (in ``rows`` order), its ``k`` nearest other rows, -1 padded."""
+        if self.tree is None or k <= 0:
+            return np.empty((self.size, 0), dtype=np.int64)
+        kk = min(k + 1, self.size)
+        _, ind = self.tree.query(self.points, k=kk)
+        neighbors = self.rows[np.asarray(ind).reshape(self.size, kk)]
+        for j in range(kk):  # drop each row itself
+            col = neighbors[:, j]
+            neighbors[:, j] = np.where(col == self.rows, -1, col)
+        out: IntArray = np.sort(neighbors, axis=1)[:, ::-1][:, :k]  # -1s last
+        return out
 
 
 class MatchingModel:
@@ -572,6 +724,7 @@ class MatchingModel:
         self.training_info: dict[str, object] = {}
         self.sklearn_version = sklearn.__version__
         self._user_index: dict[str, int] = {}
+        self._user_ids: list[str] = []
         self._item_index: dict[str, int] = {}
         self._category_index: dict[str, int] = {}
         self.active_features: IntArray = np.arange(len(FEATURES), dtype=np.int64)
@@ -625,10 +778,6 @@ class MatchingModel:
             )
         with _threads(self.config.threads):
             self.ranker.fit(x[:, self.active_features], y)
-        self.signals = self._build_signals(train, items)
-        self._user_index = {u: i for i, u in enumerate(train.users)}
-        self._item_index = items.index_of()
-        self._category_index = {c: i for i, c in enumerate(items.categories)}
         self.training_info = {
             "events": len(train),
             "inner_splits": len(xs),
@@ -637,7 +786,28 @@ class MatchingModel:
             "ranker_positives": int(y.sum()),
             "ranker_iterations": int(self.ranker.n_iter_),
         }
+        self._index(train, items)
         return self
+
+    def reindex(self, train: Interactions, items: ItemTable) -> Self:
+        """Keep the trained ranker; rebuild every signal from ``train`` (new events, new items).
+
+        Far cheaper than ``fit`` (no inner splits, no ranker training): the ranker
+        learned how to weigh the signals, which changes slowly; the signals (who
+        engaged with what, where) change every day.
+        """
+        self._ready()
+        self._index(train, items)
+        self.training_info = {**self.training_info, "events": len(train), "reindexed": True}
+        return self
+
+    def _index(self, train: Interactions, items: ItemTable) -> None:
+        self.signals = self._build_signals(train, items)
+        self.signals.place_neighbors(self.config.n_near_history)  # now, not on a request
+        self._user_index = {u: i for i, u in enumerate(train.users)}
+        self._user_ids = list(train.users)
+        self._item_index = items.index_of()
+        self._category_index = {c: i for i, c in enumerate(items.categories)}
 
     def _build_signals(self, train: Interactions, items: ItemTable) -> _Signals:
         return _Signals.build(
@@ -711,10 +881,21 @@ class MatchingModel:
             # enough, and it bounds training time on a large event log
             keep = rng.choice(len(queries), size=self.config.max_queries_per_split, replace=False)
             queries = [queries[j] for j in sorted(keep.tolist())]
-        for request, targets in queries:
+        batch = _factor_batch(inner.n_items)
+        factors: npt.NDArray[np.float32] | None = None
+        for n, (request, targets) in enumerate(queries):
             history = inner.index.history(request.user)
+            if n % batch == 0 and self.query_mode == "user":
+                upcoming = [inner.index.history(r.user) for r, _ in queries[n : n + batch]]
+                factors = inner.factor_scores(upcoming)
             exclude = history if self.exclude_seen else np.empty(0, dtype=np.int64)
-            cands, x, _ = inner.candidates(request, history, exclude, self.config)
+            cands, x, _ = inner.candidates(
+                request,
+                history,
+                exclude,
+                self.config,
+                factor=factors[n % batch] if factors is not None else None,
+            )
             if len(cands) == 0:
                 continue
             y = np.fromiter((c in targets for c in cands.tolist()), dtype=bool, count=len(cands))
@@ -738,7 +919,12 @@ class MatchingModel:
         return self.signals, self.ranker
 
     def _candidates(
-        self, request: Request, extra_history: IntArray, extra_exclude: IntArray, exclude_seen: bool
+        self,
+        request: Request,
+        extra_history: IntArray,
+        extra_exclude: IntArray,
+        exclude_seen: bool,
+        factor: npt.NDArray[np.float32] | None = None,
     ) -> tuple[IntArray, FloatArray, dict[str, IntArray]]:
         signals, _ = self._ready()
         history = signals.index.history(request.user)
@@ -747,7 +933,7 @@ class MatchingModel:
         exclude = history if exclude_seen else np.empty(0, dtype=np.int64)
         if len(extra_exclude):
             exclude = np.concatenate([exclude, extra_exclude])
-        return signals.candidates(request, history, exclude, self.config)
+        return signals.candidates(request, history, exclude, self.config, factor=factor)
 
     def _order(self, cands: IntArray, scores: FloatArray, k: int) -> IntArray:
         signals, _ = self._ready()
@@ -763,14 +949,23 @@ class MatchingModel:
         chunk: int = 256,
     ) -> list[IntArray]:
         """Item indexes for each request, best first (the evaluation's entry point)."""
-        _, ranker = self._ready()
+        signals, ranker = self._ready()
         exclude = self.exclude_seen if exclude_seen is None else exclude_seen
         empty = np.empty(0, dtype=np.int64)
         out: list[IntArray] = []
+        chunk = min(chunk, _factor_batch(signals.n_items))
         for start in range(0, len(requests), chunk):
+            part = requests[start : start + chunk]
+            factors = (
+                signals.factor_scores([signals.index.history(r.user) for r in part])
+                if any(r.category < 0 for r in part)
+                else None
+            )
             found = [
-                self._candidates(r, empty, empty, exclude)[:2]
-                for r in requests[start : start + chunk]
+                self._candidates(
+                    r, empty, empty, exclude, factors[j] if factors is not None else None
+                )[:2]
+                for j, r in enumerate(part)
             ]
             sizes = [len(c) for c, _ in found]
             if sum(sizes) == 0:
@@ -793,11 +988,14 @@ class MatchingModel:
         history: Iterable[str] = (),
         home: tuple[float, float] | None = None,
         category: str | None = None,
+        allowed: npt.NDArray[np.bool_] | None = None,
     ) -> list[Recommendation]:
         """The top ``k`` items for a user (or an anonymous visitor with a home).
 
         ``history`` adds items engaged with since training (a new favourite
-        changes the feed at once); ``exclude`` removes items (sold, own listings).
+        changes the feed at once); ``exclude`` removes items (own listings);
+        ``allowed`` (a flag per item, in ``ItemTable`` order) removes many at once
+        (everything no longer on sale) without a lookup per item.
         """
         signals, _ = self._ready()
         user_index = self._user_index.get(user, NO_USER) if user is not None else NO_USER
@@ -818,6 +1016,9 @@ class MatchingModel:
         cands, x, sources = self._candidates(
             request, extra_history, extra_exclude, self.exclude_seen
         )
+        if allowed is not None and len(cands):
+            keep = allowed[cands]
+            cands, x = cands[keep], x[keep]
         all_scores = np.empty(0)
         if len(cands):
             with _threads(self.config.threads):
@@ -853,10 +1054,60 @@ class MatchingModel:
         i = self._item_index.get(item)
         if i is None:
             return []
-        sims = signals.item_vectors @ signals.item_vectors[i].toarray().ravel()
-        sims[i] = 0.0
+        sims = signals.similar_to(i)
         top = _top(sims, k)
         return [(signals.items.ids[j], float(sims[j])) for j in top.tolist()]
+
+    def item_row(self, item: str) -> int | None:
+        """The row of an item in the ``ItemTable`` the model was indexed with."""
+        return self._item_index.get(item)
+
+    def audience(
+        self,
+        *,
+        lat: float,
+        lon: float,
+        radius_km: float,
+        item: str | None = None,
+        categories: Mapping[str, float] | None = None,
+        price: float | None = None,
+        exclude_users: Iterable[str] = (),
+        min_score: float = 0.1,
+    ) -> list[tuple[str, float, float]]:
+        """People living within ``radius_km`` whose interests fit an item: (user, km, score).
+
+        The score is the weighted share of a person's events in ``categories``
+        (e.g. the item's own category 1, its sibling categories less) plus, for an
+        item the model knows, the summed cosine similarity of the item to the
+        person's items (capped at 1); a price far from what the person usually
+        looks at (beyond a factor of 2) lowers it. The item need not be known: a
+        new listing is matched on its categories, price and place. Best first.
+        """
+        signals, _ = self._ready()
+        rows, km = signals.home_places.within(lat, lon, radius_km)
+        if len(rows) == 0:
+            return []
+        score = np.zeros(len(rows))
+        shares = signals.user_categories[rows]
+        for category, weight in (categories or {}).items():
+            cat = self._category_index.get(category)
+            if cat is not None and cat < shares.shape[1]:
+                score += weight * shares[:, cat].toarray().ravel()
+        i = self._item_index.get(item) if item is not None else None
+        if i is not None:
+            similar = signals.similar_to(i)
+            score += np.minimum(np.asarray(signals.user_items[rows] @ similar).ravel(), 1.0)
+        if price is not None and price > 0:
+            gap = np.abs(math.log(price) - signals.user_log_price[rows])
+            fit = np.exp(-np.maximum(gap - math.log(2.0), 0.0))
+            score *= np.where(np.isnan(fit), 1.0, fit)
+        excluded = [self._user_index[u] for u in exclude_users if u in self._user_index]
+        keep = (score >= min_score) & ~np.isin(rows, excluded)
+        order = np.flatnonzero(keep)
+        order = order[np.argsort(-score[order], kind="stable")]
+        return [
+            (self._user_ids[int(rows[j])], float(km[j]), float(score[j])) for j in order.tolist()
+        ]
 
     # --- identity and persistence -------------------------------------------------------
 
@@ -869,9 +1120,14 @@ class MatchingModel:
         model = joblib.load(path)
         if not isinstance(model, cls):
             raise TypeError(f"{path} does not hold a MatchingModel")
+        cls.check_version(model, path)
+        return model
+
+    @staticmethod
+    def check_version(model: MatchingModel, path: Path) -> None:
+        """Refuse a model pickled by another scikit-learn: its trees may not read back right."""
         if model.sklearn_version != sklearn.__version__:
             raise RuntimeError(
                 f"{path} was trained with scikit-learn {model.sklearn_version}, "
                 f"this is {sklearn.__version__}: retrain it"
             )
-        return model

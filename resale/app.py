@@ -17,6 +17,9 @@ from carbon import pages as carbon_pages
 from carbon import routes as carbon_routes
 from listings import pages as listing_pages
 from listings import routes as listing_routes
+from matching import pages as matching_pages
+from matching import routes as matching_routes
+from matching import serving as matching_serving
 from resale import errors, web
 from resale.config import settings
 from resale.db import SessionDep, get_engine
@@ -67,13 +70,15 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     task = None
     if settings.sweep_interval_seconds:
         task = asyncio.create_task(_sweep_forever(settings.sweep_interval_seconds))
-    try:
-        yield
-    finally:
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    # The recommendation model: loaded once, then swapped when `resale train` writes a new one.
+    async with matching_serving.lifespan_hooks():
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
 
 def create_app() -> FastAPI:
@@ -89,12 +94,14 @@ def create_app() -> FastAPI:
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")
+    matching_pages.register()
     for router in (
         health,
         user_routes.router,
         listing_routes.router,
         order_routes.router,
         carbon_routes.router,
+        matching_routes.router,
         webhooks.router,
         user_pages.router,
         listing_pages.router,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from matching.cli import matching_app
 
 app = typer.Typer(
     help="resale: a second-hand marketplace with carbon accounting.", no_args_is_help=True
@@ -13,6 +16,7 @@ db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 app.add_typer(db_app, name="db")
 orders_app = typer.Typer(help="Orders: the sweep that keeps trades moving.", no_args_is_help=True)
 app.add_typer(orders_app, name="orders")
+app.add_typer(matching_app, name="matching")
 
 
 @app.command()
@@ -136,3 +140,94 @@ def orders_sweep() -> None:
         typer.echo(f"  {error}", err=True)
     if report.errors:
         raise typer.Exit(1)
+
+
+@app.command()
+def train(
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Artifact to write (its metadata JSON goes beside it). "
+            "Default: <data dir>/models/matching.joblib, where the app reads it.",
+            dir_okay=False,
+        ),
+    ] = None,
+    validate: Annotated[
+        bool,
+        typer.Option(help="First score the model on each person's latest item (vs popularity)."),
+    ] = True,
+    threads: Annotated[
+        int, typer.Option(help="Threads for the ranker (shared machines: 1).", min=1)
+    ] = 1,
+    seed: Annotated[int, typer.Option(help="Seed of every random choice.")] = 0,
+) -> None:
+    """Train the recommendation model on this marketplace's events and write the artifact.
+
+    A running app picks up the new model by itself within a minute, no restart.
+    """
+    import json
+    import time
+    from dataclasses import replace
+
+    from matching.training import (
+        MARKETPLACE_CONFIG,
+        TrainingError,
+        default_artifact_path,
+        metadata_path,
+    )
+    from matching.training import train as train_model
+    from resale.db import get_engine
+
+    started = time.perf_counter()
+
+    def progress(message: str) -> None:
+        typer.echo(f"[{time.perf_counter() - started:7.1f}s] {message}", err=True)
+
+    target = out or default_artifact_path()
+    try:
+        artifact = train_model(
+            engine=get_engine(),
+            out=target,
+            config=replace(MARKETPLACE_CONFIG, seed=seed, threads=threads),
+            with_validation=validate,
+            progress=progress,
+        )
+    except TrainingError as exc:
+        typer.secho(f"not trained: {exc}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1) from exc
+    summary = {
+        "artifact": str(target),
+        "metadata": str(metadata_path(target)),
+        "trained_at": artifact.metadata["trained_at"],
+        "version": artifact.artifact_id[:12],
+        "validation": artifact.metadata["validation"],
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    typer.echo(json.dumps(summary))
+
+
+@app.command()
+def notify(
+    minutes: Annotated[
+        float, typer.Option(help="Look at listings published in this many past minutes.", min=0)
+    ] = 60.0,
+) -> None:
+    """Tell buyers about new listings matching their saved searches or taste (cron-safe).
+
+    Each buyer hears of a listing once, so overlapping runs add nothing twice.
+    """
+    from datetime import timedelta
+
+    from sqlmodel import Session
+
+    from matching import service, serving
+    from resale.db import get_engine, utcnow, writer
+
+    serving.load_at_startup()
+    with Session(writer(get_engine())) as session:
+        count = service.notify_published_since(
+            session=session, since=utcnow() - timedelta(minutes=minutes)
+        )
+        session.commit()
+    typer.echo(f"notifications: {count} new")

@@ -8,6 +8,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import carbon.models  # noqa: F401  (register the tables on SQLModel.metadata)
+import matching.models  # noqa: F401
 import resale.orders.models
 import resale.payments.models
 import resale.users.models  # noqa: F401
