@@ -13,6 +13,7 @@ PORT   ?= 8000
 run: $(VENV)/.installed
 	$(BIN)/resale db upgrade
 	$(BIN)/resale seed --if-empty
+	$(BIN)/resale train --if-missing
 	$(BIN)/resale serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-dev lint typecheck pytest

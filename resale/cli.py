@@ -161,6 +161,9 @@ def train(
         int, typer.Option(help="Threads for the ranker (shared machines: 1).", min=1)
     ] = 1,
     seed: Annotated[int, typer.Option(help="Seed of every random choice.")] = 0,
+    if_missing: Annotated[
+        bool, typer.Option(help="Do nothing if the artifact exists (for `make run`).")
+    ] = False,
 ) -> None:
     """Train the recommendation model on this marketplace's events and write the artifact.
 
@@ -185,6 +188,9 @@ def train(
         typer.echo(f"[{time.perf_counter() - started:7.1f}s] {message}", err=True)
 
     target = out or default_artifact_path()
+    if if_missing and target.exists():
+        typer.echo(f"model already trained: {target} (run `resale train` to retrain)")
+        return
     try:
         artifact = train_model(
             engine=get_engine(),

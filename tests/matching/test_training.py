@@ -115,6 +115,11 @@ def test_resale_train_writes_the_artifact(app_engine: Engine, tmp_path: Path) ->
     assert summary["validation"] == {"skipped": "not asked for"}
     assert "reading listings" in result.stderr  # progress goes to stderr
     assert Artifact.load(out).artifact_id.startswith(summary["version"])
+    # `make run` trains only on the first start.
+    before = out.stat().st_mtime_ns
+    again = runner.invoke(app, ["train", "--out", str(out), "--if-missing"])
+    assert again.exit_code == 0 and "already trained" in again.stdout
+    assert out.stat().st_mtime_ns == before
 
 
 def test_default_artifact_location_is_in_the_data_dir() -> None:
