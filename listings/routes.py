@@ -16,7 +16,6 @@ from listings.schemas import (
     CarbonOption,
     CategoryPublic,
     ListingCarbonOut,
-    ListingCard,
     ListingCreate,
     ListingPrivate,
     ListingPublic,
@@ -24,9 +23,7 @@ from listings.schemas import (
     PhotoPublic,
     SearchHit,
     SearchOrigin,
-    SearchPhoto,
     SearchResults,
-    SearchSeller,
     SellerPublic,
     Sort,
 )
@@ -209,36 +206,10 @@ def search_listings(
     )
     page = search(session=session, query=query)
     return SearchResults(
-        items=[_hit(card) for card in page.items],
+        items=[SearchHit.of(card) for card in page.items],
         next_cursor=page.next_cursor,
         sort=sort,
         origin=origin,
-    )
-
-
-def _hit(card: ListingCard) -> SearchHit:
-    photo = None
-    if card.photo_key:
-        photo = SearchPhoto(
-            url=photo_store.url(card.photo_key, "display"),
-            thumb_url=photo_store.url(card.photo_key, "thumb"),
-            width=card.photo_width,
-            height=card.photo_height,
-        )
-    return SearchHit(
-        id=card.id,
-        title=card.title,
-        price_cents=card.price_cents,
-        currency=card.currency,
-        condition=card.condition,
-        category=card.category,
-        category_label=taxonomy.label(card.category),
-        brand=card.brand,
-        place=card.place_name,
-        distance_km=card.distance_km,
-        photo=photo,
-        seller=SearchSeller(id=card.seller_id, display_name=card.seller_name),
-        published_at=card.published_at,
     )
 
 

@@ -4,10 +4,11 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated
+from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from listings import photos as photo_store
 from listings import taxonomy
 from listings.models import Condition, ListingStatus
 from resale.fields import PointIn, blank_to_none, text_check
@@ -262,6 +263,34 @@ class SearchHit(BaseModel):
     photo: SearchPhoto | None
     seller: SearchSeller
     published_at: datetime | None
+
+    @classmethod
+    def of(cls, card: ListingCard, **extra: Any) -> Self:
+        """A result card as the API shows it (search results, recommendations)."""
+        photo = None
+        if card.photo_key:
+            photo = SearchPhoto(
+                url=photo_store.url(card.photo_key, "display"),
+                thumb_url=photo_store.url(card.photo_key, "thumb"),
+                width=card.photo_width,
+                height=card.photo_height,
+            )
+        return cls(
+            id=card.id,
+            title=card.title,
+            price_cents=card.price_cents,
+            currency=card.currency,
+            condition=card.condition,
+            category=card.category,
+            category_label=taxonomy.label(card.category),
+            brand=card.brand,
+            place=card.place_name,
+            distance_km=card.distance_km,
+            photo=photo,
+            seller=SearchSeller(id=card.seller_id, display_name=card.seller_name),
+            published_at=card.published_at,
+            **extra,
+        )
 
 
 class SearchOrigin(BaseModel):

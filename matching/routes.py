@@ -7,9 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from listings import photos as photo_store
 from listings import service as listings_service
-from listings import taxonomy
 from listings.dependencies import OwnedListing
 from listings.schemas import ListingCard
 from matching import service
@@ -21,7 +19,6 @@ from matching.schemas import (
     NoticesSeen,
     RecommendationList,
     RecommendedListing,
-    RecommendedSeller,
 )
 from resale.db import SessionDep
 from resale.users.dependencies import CurrentUser, OptionalUser
@@ -38,22 +35,7 @@ def _source(info: dict[str, Any]) -> ModelSource:
 
 def listing_out(card: ListingCard, reasons: Sequence[str]) -> RecommendedListing:
     """A card as the API shows it (its distance already rounded by the service)."""
-    return RecommendedListing(
-        id=card.id,
-        title=card.title,
-        price_cents=card.price_cents,
-        currency=card.currency,
-        condition=card.condition,
-        category=card.category,
-        category_label=taxonomy.label(card.category),
-        brand=card.brand,
-        place=card.place_name,
-        distance_km=card.distance_km,
-        thumb_url=photo_store.url(card.photo_key, "thumb") if card.photo_key else None,
-        seller=RecommendedSeller(id=card.seller_id, display_name=card.seller_name),
-        published_at=card.published_at,
-        reasons=list(reasons),
-    )
+    return RecommendedListing.of(card, reasons=list(reasons))
 
 
 def picks_out(picks: service.Picks) -> RecommendationList:

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from listings.models import Condition
+from listings.schemas import SearchHit
 
 
 class ModelSource(BaseModel):
@@ -20,29 +20,12 @@ class ModelSource(BaseModel):
     reason: str | None = Field(default=None, description="Why the fallback served it")
 
 
-class RecommendedSeller(BaseModel):
-    id: int
-    display_name: str
+class RecommendedListing(SearchHit):
+    """A result card (a place name and a rounded distance, never a point), and why it is here."""
 
-
-class RecommendedListing(BaseModel):
-    """A listing card, as anyone may see it: a place name and a rounded distance, never a point."""
-
-    id: int
-    title: str
-    price_cents: int
-    currency: str
-    condition: Condition
-    category: str
-    category_label: str
-    brand: str | None
-    place: str | None
     distance_km: float | None = Field(
         description="Rounded distance (see distance_from); null when it is not known"
     )
-    thumb_url: str | None
-    seller: RecommendedSeller
-    published_at: datetime | None
     reasons: list[str] = Field(description="Why it is recommended, in words")
 
 
