@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -180,6 +181,9 @@ def test_lifespan_hooks_load_at_start_and_watch(
                     break
             return at_start, serving.current()
 
-    at_start, later = asyncio.run(run())
+    # In a thread of its own: the browser tests' Playwright keeps an event loop running in
+    # this one when the whole suite runs.
+    with ThreadPoolExecutor(1) as pool:
+        at_start, later = pool.submit(asyncio.run, run()).result()
     assert at_start is None
     assert later is not None
