@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Response
 from sqlmodel import Session
 
 from listings import service as listings_service
 from listings.models import Listing
 from matching import service
 from resale import security, web
+from resale.db import SessionDep
+from resale.users.dependencies import CurrentUser, page_router
 from resale.users.models import User
+
+router = page_router()
 
 FOR_YOU_LIMIT = 10
 SIMILAR_LIMIT = 10
@@ -37,6 +41,31 @@ def _render(name: str, request: Request, viewer: User | None, **context: Any) ->
 def _favorite_ids(session: Session, viewer: User | None, picks: service.Picks) -> set[int]:
     return listings_service.favorite_ids(
         session=session, user=viewer, listing_ids=[p.card.id for p in picks.items]
+    )
+
+
+def new_for_you(*, request: Request, session: Session, viewer: User | None, **_: Any) -> str | None:
+    """The home page's banner: new listings that matched the buyer's searches or taste."""
+    if viewer is None:
+        return None
+    count = service.unseen_notices(session=session, user=viewer)
+    if not count:
+        return None
+    return _render("matching/new_banner.html", request, viewer, count=count)
+
+
+@router.get("/me/notifications")
+def notifications_page(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    """New listings brought to this buyer's attention; looking at them marks them seen."""
+    notices = service.notices_for(session=session, user=user, limit=48)
+    service.mark_notices_seen(session=session, user=user)
+    favorites = listings_service.favorite_ids(
+        session=session, user=user, listing_ids=[n.card.id for n in notices]
+    )
+    return web.render(
+        request,
+        "matching/notifications.html",
+        {"notices": notices, "favorite_ids": favorites},
     )
 
 
@@ -84,6 +113,7 @@ def interested_buyers(
 
 def register() -> None:
     """Add the blocks to the page slots (idempotent: safe to call from every create_app)."""
+    web.add_section("home", new_for_you)
     web.add_section("home", for_you)
     web.add_section("listing", interested_buyers)
     web.add_section("listing", similar_nearby)

@@ -838,3 +838,14 @@ def mark_notices_seen(*, session: Session, user: User) -> int:
         .values(seen_at=utcnow())
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def unseen_notices(*, session: Session, user: User) -> int:
+    """How many notices the buyer has not looked at yet (for the home page's banner)."""
+    return int(
+        session.exec(
+            select(sa.func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, col(Notification.seen_at).is_(None))
+        ).one()
+    )

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
@@ -19,10 +20,11 @@ from listings import pages as listing_pages
 from listings import routes as listing_routes
 from matching import pages as matching_pages
 from matching import routes as matching_routes
+from matching import service as matching_service
 from matching import serving as matching_serving
 from resale import errors, web
 from resale.config import settings
-from resale.db import SessionDep, get_engine
+from resale.db import SessionDep, get_engine, utcnow, write_session
 from resale.orders import pages as order_pages
 from resale.orders import routes as order_routes
 from resale.orders import service as order_service
@@ -48,8 +50,18 @@ def health_check(session: SessionDep) -> JSONResponse:
 log = logging.getLogger(__name__)
 
 
+def notify_since(since: datetime) -> int:
+    """Tell buyers about listings published since then (idempotent: nobody hears twice)."""
+    with write_session(get_engine()) as session:
+        told = matching_service.notify_published_since(session=session, since=since)
+        session.commit()
+    return told
+
+
 async def _sweep_forever(interval: float) -> None:
-    """The order sweep, in the app too: cron (`resale orders sweep`) is then optional."""
+    """The order sweep and new-listing notices, in the app too: cron (`resale orders sweep`,
+    `resale notify`) is then optional."""
+    since = utcnow()
     while True:
         await asyncio.sleep(interval)
         try:
@@ -60,6 +72,15 @@ async def _sweep_forever(interval: float) -> None:
                 log.info("order sweep: %s", report)
         except Exception:  # keep sweeping; one bad run must not stop the loop
             log.exception("order sweep failed")
+        started = utcnow()
+        try:
+            # Overlap the last window a little: a listing published mid-run is not missed.
+            told = await asyncio.to_thread(notify_since, since - timedelta(seconds=interval))
+            since = started
+            if told:
+                log.info("notifications: %d new", told)
+        except Exception:
+            log.exception("notifications failed")
 
 
 @asynccontextmanager
@@ -108,6 +129,7 @@ def create_app() -> FastAPI:
         order_pages.router,
         payment_pages.router,
         carbon_pages.router,
+        matching_pages.router,
     ):
         app.include_router(router)
     return app

@@ -19,7 +19,7 @@ from matching.serving import ModelHolder
 from matching.training import fit_artifact, load_market
 from resale.cli import app
 from resale.db import utcnow, writer
-from tests.factories import LYON, PARIS, api_headers, make_listing, make_user
+from tests.factories import LYON, PARIS, api_headers, browser_login, make_listing, make_user
 from tests.matching.market import SMALL, make_market
 
 
@@ -142,3 +142,51 @@ def test_resale_notify_command(
     assert "notifications: 0 new" in again.stdout
     with Session(committed_engine) as session:
         assert set(_notices(session, listing_id)) == {buyer_id}
+
+
+def test_the_buyer_sees_new_matches_on_the_home_page_and_their_page(
+    client: TestClient, session: Session, no_model: ModelHolder
+) -> None:
+    seller = make_user(session, **PARIS)
+    buyer = make_user(session, **PARIS)
+    listings_service.save_search(session=session, user=buyer, query="category=sofas")
+    sofa = make_listing(session, seller, photos=0, category="sofas", title="Velvet sofa")
+    assert service.notify_new_listing(session=session, listing=sofa) == 1
+    browser_login(client, session, buyer)
+
+    home = client.get("/").text
+    assert '<a href="/me/notifications"><strong>1 new listing</strong> matches' in home
+    page = client.get("/me/notifications").text
+    assert (
+        "Velvet sofa" in page and "New · matches a search you saved: Sofas &amp; armchairs" in page
+    )
+    # Looking at them marks them seen: the banner goes, the page still lists them.
+    assert "/me/notifications" not in client.get("/").text.split("<main", 1)[1]
+    again = client.get("/me/notifications").text
+    assert "Velvet sofa" in again and "New · " not in again
+    # Someone else's notices are not shown.
+    browser_login(client, session, seller)
+    assert "Velvet sofa" not in client.get("/me/notifications").text
+
+
+def test_the_app_tells_buyers_of_what_was_published_since_its_last_run(
+    committed_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from resale import app as app_module
+    from resale import db
+
+    monkeypatch.setattr(serving, "holder", ModelHolder(tmp_path / "none.joblib"))
+    monkeypatch.setattr(db, "_engine", committed_engine)
+    started = utcnow()
+    with Session(writer(committed_engine)) as session:
+        seller = make_user(session, **PARIS)
+        buyer = make_user(session, **PARIS)
+        listings_service.save_search(session=session, user=buyer, query="category=desks")
+        desk = make_listing(session, seller, photos=0, category="desks", title="Oak desk")
+        session.commit()
+        buyer_id, desk_id = buyer.id, desk.id
+    assert app_module.notify_since(started - timedelta(seconds=1)) == 1
+    assert app_module.notify_since(started - timedelta(seconds=1)) == 0  # told once
+    assert app_module.notify_since(utcnow()) == 0  # nothing published since
+    with Session(committed_engine) as session:
+        assert set(_notices(session, desk_id)) == {buyer_id}
