@@ -198,9 +198,10 @@ def _add_to_balance(session: Session, user_id: int, grams: int, when: datetime) 
             updated_at=when,
         )
     )
-    account = session.get(CarbonAccount, user_id)
-    if account is not None:
-        session.refresh(account)
+    # An account already loaded in this session would now show the old balance.
+    loaded = session.identity_map.get(session.identity_key(CarbonAccount, user_id))
+    if loaded is not None:
+        session.expire(loaded)
 
 
 # --- Reading ---------------------------------------------------------------------------
@@ -223,31 +224,22 @@ class AccountSummary:
 def account_summary(*, session: Session, user_id: int) -> AccountSummary:
     """The stored balance plus what it is made of (as buyer, as seller, trades)."""
     account = session.get(CarbonAccount, user_id)
-    by_role = {
-        role: int(total or 0)
-        for role, total in session.execute(
-            sa.select(_E.role, sa.func.sum(_E.grams)).where(_E.user_id == user_id).group_by(_E.role)
-        ).all()
-    }
-    credits = _count(session, user_id, EntryKind.CREDIT)
-    reversals = _count(session, user_id, EntryKind.REVERSAL)
+    grams: dict[str, int] = {}
+    trades = 0
+    for role, kind, total, count in session.execute(
+        sa.select(_E.role, _E.kind, sa.func.sum(_E.grams), sa.func.count())
+        .where(_E.user_id == user_id)
+        .group_by(_E.role, _E.kind)
+    ).all():
+        grams[role] = grams.get(role, 0) + int(total or 0)
+        trades += int(count) if kind == EntryKind.CREDIT else -int(count)
     return AccountSummary(
         user_id=user_id,
         balance_grams=account.balance_grams if account else 0,
         entries=account.entries if account else 0,
-        trades=credits - reversals,
-        buyer_grams=by_role.get(TradeRole.BUYER, 0),
-        seller_grams=by_role.get(TradeRole.SELLER, 0),
-    )
-
-
-def _count(session: Session, user_id: int, kind: EntryKind) -> int:
-    return int(
-        session.execute(
-            sa.select(sa.func.count())
-            .select_from(_E.id.table)
-            .where(_E.user_id == user_id, _E.kind == kind)
-        ).scalar_one()
+        trades=trades,
+        buyer_grams=grams.get(TradeRole.BUYER, 0),
+        seller_grams=grams.get(TradeRole.SELLER, 0),
     )
 
 

@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.datastructures import QueryParams
 
@@ -43,7 +44,7 @@ from matching.model import REASONS
 from matching.models import Notification
 from matching.training import EUR_PER_UNIT
 from resale.config import settings
-from resale.db import utcnow
+from resale.db import utcnow, write_session
 from resale.geo import bounding_box, haversine_km, rounded_km
 from resale.orders.models import Order
 from resale.users.models import User
@@ -795,6 +796,14 @@ def notify_published_since(*, session: Session, since: datetime) -> int:
         .limit(NEW_LISTINGS_BATCH)
     ).all()
     return sum(notify_new_listing(session=session, listing=listing) for listing in listings)
+
+
+def notify_since(*, engine: Engine, since: datetime) -> int:
+    """``notify_published_since`` in a transaction of its own (the app's loop, cron)."""
+    with write_session(engine) as session:
+        told = notify_published_since(session=session, since=since)
+        session.commit()
+    return told
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
@@ -24,7 +24,7 @@ from matching import service as matching_service
 from matching import serving as matching_serving
 from resale import errors, web
 from resale.config import settings
-from resale.db import SessionDep, get_engine, utcnow, write_session
+from resale.db import SessionDep, get_engine, utcnow
 from resale.orders import pages as order_pages
 from resale.orders import routes as order_routes
 from resale.orders import service as order_service
@@ -50,14 +50,6 @@ def health_check(session: SessionDep) -> JSONResponse:
 log = logging.getLogger(__name__)
 
 
-def notify_since(since: datetime) -> int:
-    """Tell buyers about listings published since then (idempotent: nobody hears twice)."""
-    with write_session(get_engine()) as session:
-        told = matching_service.notify_published_since(session=session, since=since)
-        session.commit()
-    return told
-
-
 async def _sweep_forever(interval: float) -> None:
     """The order sweep and new-listing notices, in the app too: cron (`resale orders sweep`,
     `resale notify`) is then optional."""
@@ -75,7 +67,11 @@ async def _sweep_forever(interval: float) -> None:
         started = utcnow()
         try:
             # Overlap the last window a little: a listing published mid-run is not missed.
-            told = await asyncio.to_thread(notify_since, since - timedelta(seconds=interval))
+            told = await asyncio.to_thread(
+                matching_service.notify_since,
+                engine=get_engine(),
+                since=since - timedelta(seconds=interval),
+            )
             since = started
             if told:
                 log.info("notifications: %d new", told)

@@ -225,15 +225,9 @@ def notify(
     """
     from datetime import timedelta
 
-    from sqlmodel import Session
-
     from matching import service, serving
-    from resale.db import get_engine, utcnow, writer
+    from resale.db import get_engine, utcnow
 
     serving.load_at_startup()
-    with Session(writer(get_engine())) as session:
-        count = service.notify_published_since(
-            session=session, since=utcnow() - timedelta(minutes=minutes)
-        )
-        session.commit()
+    count = service.notify_since(engine=get_engine(), since=utcnow() - timedelta(minutes=minutes))
     typer.echo(f"notifications: {count} new")

@@ -80,7 +80,9 @@ def sell(
     return listing_id
 
 
-def login(browser: Any, base: str, email: str, device: dict[str, Any]) -> Any:
+def login(
+    browser: Any, base: str, email: str, device: dict[str, Any], password: str = PASSWORD
+) -> Any:
     """A new browser context for this person, logged in through the form."""
     context = browser.new_context(**device)
     page = context.new_page()
@@ -88,7 +90,7 @@ def login(browser: Any, base: str, email: str, device: dict[str, Any]) -> Any:
     page.on("dialog", lambda dialog: dialog.accept())  # the "are you sure?" confirmations
     page.goto(f"{base}/login")
     page.fill("#email", email)
-    page.fill("#password", PASSWORD)
+    page.fill("#password", password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{base}/")
     return page

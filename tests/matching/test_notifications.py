@@ -172,7 +172,6 @@ def test_the_buyer_sees_new_matches_on_the_home_page_and_their_page(
 def test_the_app_tells_buyers_of_what_was_published_since_its_last_run(
     committed_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from resale import app as app_module
     from resale import db
 
     monkeypatch.setattr(serving, "holder", ModelHolder(tmp_path / "none.joblib"))
@@ -185,8 +184,12 @@ def test_the_app_tells_buyers_of_what_was_published_since_its_last_run(
         desk = make_listing(session, seller, photos=0, category="desks", title="Oak desk")
         session.commit()
         buyer_id, desk_id = buyer.id, desk.id
-    assert app_module.notify_since(started - timedelta(seconds=1)) == 1
-    assert app_module.notify_since(started - timedelta(seconds=1)) == 0  # told once
-    assert app_module.notify_since(utcnow()) == 0  # nothing published since
+    assert service.notify_since(engine=committed_engine, since=started - timedelta(seconds=1)) == 1
+    assert (
+        service.notify_since(engine=committed_engine, since=started - timedelta(seconds=1)) == 0
+    )  # told once
+    assert (
+        service.notify_since(engine=committed_engine, since=utcnow()) == 0
+    )  # nothing published since
     with Session(committed_engine) as session:
         assert set(_notices(session, desk_id)) == {buyer_id}
