@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from carbon import pages as carbon_pages
 from carbon import routes as carbon_routes
@@ -24,7 +25,7 @@ from matching import service as matching_service
 from matching import serving as matching_serving
 from resale import errors, web
 from resale.config import settings
-from resale.db import SessionDep, get_engine, utcnow
+from resale.db import POOL_OVERFLOW, POOL_SIZE, SessionDep, get_engine, utcnow
 from resale.orders import pages as order_pages
 from resale.orders import routes as order_routes
 from resale.orders import service as order_service
@@ -98,6 +99,36 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
                     await task
 
 
+class AdmissionLimit:
+    """At most ``limit`` requests inside the app at once; the others wait in the event loop.
+
+    A request keeps its database connection from its first dependency to its end, but gives
+    its worker thread back between dependencies and the endpoint. With more requests inside
+    than connections, threads can all wait for connections held by requests that wait for a
+    thread: a standstill until the pool times out. Admitting no more requests than there are
+    connections makes it impossible. Static files and photos pass straight through.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self._gate: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(("/static/", "/media/")):
+            await self.app(scope, receive, send)
+            return
+        loop = asyncio.get_running_loop()
+        if self._gate is None or self._gate[0] is not loop:
+            self._gate = (loop, asyncio.Semaphore(self.limit))
+        async with self._gate[1]:
+            await self.app(scope, receive, send)
+
+
+# Two connections stay free for the app's own background work (the sweep, notifications).
+ADMITTED_REQUESTS = POOL_SIZE + POOL_OVERFLOW - 2
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
         title="resale",
@@ -108,6 +139,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     errors.install_handlers(app)
+    app.add_middleware(AdmissionLimit, limit=ADMITTED_REQUESTS)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")

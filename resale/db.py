@@ -168,6 +168,12 @@ def writer(engine: Engine) -> Engine:
     return engine.execution_options(**{WRITE_INTENT: True})
 
 
+# Connections per engine: the pool and what it may add under load. The app admits no more
+# requests at once than this leaves for them (see resale.app.AdmissionLimit).
+POOL_SIZE = 10
+POOL_OVERFLOW = 10
+
+
 def make_engine(url: str | None = None, *, echo: bool | None = None) -> Engine:
     """Create an engine for ``url`` (default: the configured database)."""
     url = url or settings.sqlalchemy_url
@@ -176,6 +182,8 @@ def make_engine(url: str | None = None, *, echo: bool | None = None) -> Engine:
     kwargs: dict[str, Any] = {
         "echo": settings.database_echo if echo is None else echo,
         "query_cache_size": 4000,
+        "pool_size": POOL_SIZE,
+        "max_overflow": POOL_OVERFLOW,
     }
     if sa_url.get_backend_name() == "sqlite":
         if sa_url.database and sa_url.database != ":memory:":
@@ -184,7 +192,7 @@ def make_engine(url: str | None = None, *, echo: bool | None = None) -> Engine:
             Path(sa_url.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"check_same_thread": False}
     else:
-        kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
+        kwargs.update(pool_pre_ping=True)
     engine = sa.create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         engine.dialect.statement_compiler = _SQLiteCompiler
