@@ -304,7 +304,7 @@ def listing_page(
     listing_id: int, request: Request, viewer: OptionalUser, session: SessionDep
 ) -> Response:
     listing = service.get_visible_listing(session=session, listing_id=listing_id, viewer=viewer)
-    service.record_view(session=session, listing=listing, viewer=viewer)
+    service.record_view(listing=listing, viewer=viewer, client=web.client_address(request))
     is_owner = viewer is not None and viewer.id == listing.seller_id
     return web.render(
         request,

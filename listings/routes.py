@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from listings import photos as photo_store
@@ -28,6 +28,7 @@ from listings.schemas import (
     Sort,
 )
 from listings.search import DEFAULT_LIMIT, MAX_LIMIT, MAX_RADIUS_KM, SearchQuery, search
+from resale import web
 from resale.config import settings
 from resale.db import SessionDep
 from resale.errors import InvalidInput
@@ -214,9 +215,11 @@ def search_listings(
 
 
 @router.get("/listings/{listing_id}", response_model=ListingPublic | ListingPrivate)
-def get_listing(listing_id: int, viewer: OptionalUser, session: SessionDep) -> ListingPublic:
+def get_listing(
+    listing_id: int, request: Request, viewer: OptionalUser, session: SessionDep
+) -> ListingPublic:
     listing = service.get_visible_listing(session=session, listing_id=listing_id, viewer=viewer)
-    service.record_view(session=session, listing=listing, viewer=viewer)
+    service.record_view(listing=listing, viewer=viewer, client=web.client_address(request))
     favorite = service.is_favorite(session=session, user=viewer, listing=listing)
     return listing_out(listing, viewer=viewer, favorite=favorite)
 

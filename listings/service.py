@@ -9,6 +9,7 @@ from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, func, select
 from starlette.datastructures import QueryParams
@@ -23,7 +24,7 @@ from carbon.estimate import (
     estimate,
 )
 from listings import photos as photo_store
-from listings import taxonomy
+from listings import taxonomy, views
 from listings.models import (
     Condition,
     Favorite,
@@ -38,7 +39,7 @@ from listings.schemas import ListingCard, ListingCreate, ListingUpdate
 from listings.search import HERE, HOME, InvalidSearch, UrlSearch, count_since, from_url, to_url
 from listings.text import search_document
 from resale.config import settings
-from resale.db import on_commit, on_rollback, utcnow
+from resale.db import lock_for_write, on_commit, on_rollback, utcnow, write_session
 from resale.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from resale.geo import haversine_km, place_name_for, public_point
 from resale.users.models import User
@@ -342,18 +343,25 @@ def favorite_ids(*, session: Session, user: User | None, listing_ids: Sequence[i
     return set(rows)
 
 
-def record_view(*, session: Session, listing: Listing, viewer: User | None) -> None:
-    """Note that someone looked at a listing (not its own seller)."""
+def record_view(*, listing: Listing, viewer: User | None, client: str | None) -> None:
+    """Note that someone looked at a listing (not its own seller), off the request's
+    transaction: see listings.views. ``client`` tells anonymous visitors apart."""
     if listing.status is not ListingStatus.ACTIVE:
         return
     if viewer is not None and viewer.id == listing.seller_id:
         return
     assert listing.id is not None
-    session.add(
-        InteractionEvent(
-            user_id=viewer.id if viewer else None, listing_id=listing.id, kind=InteractionKind.VIEW
-        )
-    )
+    views.recorder.note(listing_id=listing.id, user_id=viewer.id if viewer else None, client=client)
+
+
+def write_noted_views(*, engine: Engine | None = None) -> int:
+    """Write the views noted since the last call, in one short write transaction."""
+    if not views.recorder.pending():
+        return 0
+    with write_session(engine) as session:
+        written = views.recorder.flush(session)
+        session.commit()
+    return written
 
 
 # --- saved searches ------------------------------------------------------------------------
@@ -540,7 +548,10 @@ def get_saved_search(*, session: Session, user: User, search_id: int) -> SavedSe
 
 
 def mark_search_seen(*, session: Session, user: User, search_id: int) -> SavedSearch:
-    """The user is looking at this search now: what matches it so far is no longer new."""
+    """The user is looking at this search now: what matches it so far is no longer new.
+
+    Opening a saved search is a GET that writes, so it asks for the write lock first."""
+    lock_for_write(session)
     saved = get_saved_search(session=session, user=user, search_id=search_id)
     saved.last_seen_at = utcnow()
     session.add(saved)

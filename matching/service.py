@@ -44,7 +44,7 @@ from matching.model import REASONS
 from matching.models import Notification
 from matching.training import EUR_PER_UNIT
 from resale.config import settings
-from resale.db import utcnow, write_session
+from resale.db import lock_for_write, utcnow, write_session
 from resale.geo import bounding_box, haversine_km, rounded_km
 from resale.orders.models import Order
 from resale.users.models import User
@@ -840,7 +840,10 @@ def notices_for(*, session: Session, user: User, limit: int = DEFAULT_LIMIT) -> 
 
 
 def mark_notices_seen(*, session: Session, user: User) -> int:
-    """The buyer has looked at their notices; returns how many were new."""
+    """The buyer has looked at their notices; returns how many were new.
+
+    The notices page is a GET that writes, so it asks for the write lock first."""
+    lock_for_write(session)
     result = session.execute(
         sa.update(Notification)
         .where(col(Notification.user_id) == user.id, col(Notification.seen_at).is_(None))

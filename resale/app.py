@@ -19,6 +19,7 @@ from carbon import pages as carbon_pages
 from carbon import routes as carbon_routes
 from listings import pages as listing_pages
 from listings import routes as listing_routes
+from listings import service as listings_service
 from matching import pages as matching_pages
 from matching import routes as matching_routes
 from matching import service as matching_service
@@ -80,23 +81,37 @@ async def _sweep_forever(interval: float) -> None:
             log.exception("notifications failed")
 
 
+async def _write_views_forever(interval: float) -> None:
+    """Views of listings are noted in memory by the pages; write them every few seconds."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await asyncio.to_thread(listings_service.write_noted_views, engine=get_engine())
+        except Exception:  # the views stay noted and go with the next batch
+            log.exception("writing listing views failed")
+
+
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     if get_gateway().name == "dev":
         log.warning("payments: no Stripe key set, using the DEVELOPMENT gateway (no real money)")
-    task = None
+    tasks = []
     if settings.sweep_interval_seconds:
-        task = asyncio.create_task(_sweep_forever(settings.sweep_interval_seconds))
+        tasks.append(asyncio.create_task(_sweep_forever(settings.sweep_interval_seconds)))
+    if settings.view_flush_seconds:
+        tasks.append(asyncio.create_task(_write_views_forever(settings.view_flush_seconds)))
     # The recommendation model: loaded once, then swapped when `resale train` writes a new one.
     async with matching_serving.lifespan_hooks():
         try:
             yield
         finally:
-            if task is not None:
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if settings.view_flush_seconds:  # what was noted since the last batch
+                await asyncio.to_thread(listings_service.write_noted_views, engine=get_engine())
 
 
 class AdmissionLimit:

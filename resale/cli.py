@@ -98,12 +98,10 @@ def seed(
 ) -> None:
     """Fill the database with a believable demo marketplace (clearly marked as demo)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-    from sqlmodel import Session
-
     from resale import seed as demo
-    from resale.db import get_engine
+    from resale.db import write_session
 
-    with Session(get_engine()) as session:
+    with write_session() as session:
         if if_empty and not demo.is_empty(session=session):
             typer.echo("database already has data; not seeding")
             return

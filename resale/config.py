@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     platform_fee_bps: int = Field(default=0, ge=0, le=10_000)
     # How often the app runs the order sweep itself; 0 leaves it to cron (`resale orders sweep`).
     sweep_interval_seconds: int = Field(default=60, ge=0)
+    # Views of listings are noted in memory and written this often (seconds) in one short
+    # transaction, so opening a page never writes; 0 leaves writing them to the caller (tests).
+    view_flush_seconds: float = Field(default=5, ge=0)
+    # One viewer counts once per listing within this many minutes.
+    view_repeat_minutes: float = Field(default=30, ge=0)
     # Wrong hand-over codes a seller may enter before the code is locked.
     handover_max_attempts: int = Field(default=5, ge=1)
     # The buyer's share of a trade's avoided CO2e, in basis points; the seller gets the rest.

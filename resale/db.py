@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Dialect, Engine
@@ -139,8 +140,56 @@ def write_session(engine: Engine | None = None) -> Session:
     return Session(writer(engine or get_engine()), expire_on_commit=False)
 
 
+# --- The one rule for transactions that write --------------------------------------------
+# A request with an unsafe method (POST, PUT, PATCH, DELETE), every CLI command that writes
+# and every background job work in write sessions: on SQLite the transaction takes the write
+# lock when it begins, before its first read, so two writers queue instead of one failing
+# with "database is locked" when it upgrades a stale read snapshot. A safe request (GET,
+# HEAD, OPTIONS) reads only: its session refuses writes unless it asks with lock_for_write(),
+# so a write cannot slip into a read transaction unnoticed. Slow work that needs no database
+# (argon2, decoding a photo) goes before the first query or after pause().
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_READ_ONLY = "resale.read_only"
+
+
+class WriteInReadTransaction(RuntimeError):
+    """A read-only request tried to write without lock_for_write(): a programming error."""
+
+
+def _refuse_if_read_only(session: Session, what: str) -> None:
+    if session.info.get(_READ_ONLY):
+        raise WriteInReadTransaction(
+            f"{what} in a read-only request: call resale.db.lock_for_write(session) first"
+        )
+
+
+@event.listens_for(Session, "before_flush")
+def _check_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
+        _refuse_if_read_only(session, "a flush with changes")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _check_statement(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        _refuse_if_read_only(state.session, "an INSERT, UPDATE or DELETE")
+
+
+@contextmanager
+def request_scope(session: Session, method: str) -> Iterator[Session]:
+    """Mark ``session`` for one request: a safe method's session only reads."""
+    if method.upper() in SAFE_METHODS:
+        session.info[_READ_ONLY] = True
+    try:
+        yield session
+    finally:
+        session.info.pop(_READ_ONLY, None)
+
+
 def lock_for_write(session: Session) -> None:
-    """Call before reading rows that this transaction will change (SELECT ... FOR UPDATE).
+    """Call before reading rows that this transaction will change (SELECT ... FOR UPDATE),
+    and in a read-only request before it writes at all.
 
     PostgreSQL locks the rows themselves. SQLite has one write lock for the database:
     a transaction that has only read so far is ended (it wrote nothing) and a new one
@@ -148,19 +197,43 @@ def lock_for_write(session: Session) -> None:
     The lock is taken here, inside the endpoint, not in a dependency: a request holding
     it must never wait for another threadpool slot, or a burst of writers deadlocks.
     """
+    session.info.pop(_READ_ONLY, None)
     if session.get_bind().dialect.name != "sqlite":
         return
     connection = session.connection()
     if connection.get_execution_options().get(WRITE_INTENT) or connection.in_nested_transaction():
         return  # already a write transaction, or a test's savepoint inside one
-    wrote = (
-        connection.connection.dbapi_connection.total_changes  # type: ignore[union-attr]
-        != connection.info.get(_CHANGES_AT_BEGIN)
-    )
-    if wrote or session.new or session.dirty or session.deleted:
-        raise RuntimeError("lock_for_write() must come before the transaction's first write")
+    _refuse_if_written(session, connection, "lock_for_write()")
     session.commit()
     session.connection(execution_options={WRITE_INTENT: True})
+
+
+def pause(session: Session) -> None:
+    """End a transaction that has written nothing, so slow work (argon2, decoding a photo)
+    holds no lock; the session's next statement begins a new transaction.
+
+    Objects already loaded stay loaded (sessions here never expire on commit).
+    """
+    if not session.in_transaction():
+        return
+    connection = session.connection()
+    if not connection.in_nested_transaction():
+        _refuse_if_written(session, connection, "pause()")
+    session.commit()
+
+
+def _refuse_if_written(session: Session, connection: sa.Connection, what: str) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError(f"{what} must come before the transaction's first write")
+    if connection.dialect.name == "sqlite":
+        wrote = (
+            connection.connection.dbapi_connection.total_changes  # type: ignore[union-attr]
+            != connection.info.get(_CHANGES_AT_BEGIN)
+        )
+    else:  # PostgreSQL gives a transaction an id at its first write
+        wrote = connection.exec_driver_sql("SELECT txid_current_if_assigned()").scalar() is not None
+    if wrote:
+        raise RuntimeError(f"{what} must come before the transaction's first write")
 
 
 def writer(engine: Engine) -> Engine:
@@ -216,9 +289,18 @@ def get_engine() -> Engine:
     return _engine
 
 
-def get_session() -> Iterator[Session]:
-    """One session per request: commit once at the end, roll back on any error."""
-    with Session(get_engine(), expire_on_commit=False) as session:
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request: commit once at the end, roll back on any error.
+
+    An unsafe method's session writes (SQLite: the write lock from its first statement); a
+    safe method's session reads, and refuses to write without lock_for_write().
+    """
+    engine = get_engine()
+    writes = request.method.upper() not in SAFE_METHODS
+    with (
+        Session(writer(engine) if writes else engine, expire_on_commit=False) as session,
+        request_scope(session, request.method),
+    ):
         try:
             yield session
             session.commit()

@@ -106,6 +106,11 @@ def redirect(url: str, *, flash: str | None = None, kind: str = "success") -> Re
     return response
 
 
+def client_address(request: Request) -> str | None:
+    """The address the request came from (the socket's peer)."""
+    return request.client.host if request.client else None
+
+
 def login_url(next_path: str) -> str:
     return f"/login?next={quote(next_path, safe='/')}"
 

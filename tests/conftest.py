@@ -22,14 +22,17 @@ os.environ.pop("RESALE_DATABASE_URL", None)
 for _name in ("RESALE_STRIPE_SECRET_KEY", "RESALE_STRIPE_WEBHOOK_SECRET", "RESALE_STRIPE_API_BASE"):
     os.environ.pop(_name, None)
 os.environ["RESALE_SWEEP_INTERVAL_SECONDS"] = "0"
+# Tests write noted listing views themselves, into their own session (listings.views).
+os.environ["RESALE_VIEW_FLUSH_SECONDS"] = "0"
 
 import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+from fastapi import Request  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from resale.db import get_session, make_engine  # noqa: E402
+from resale.db import get_session, make_engine, request_scope  # noqa: E402
 from resale.migrations import upgrade  # noqa: E402
 
 POSTGRES_URL = os.environ.get(
@@ -135,19 +138,31 @@ def session(engine: Engine) -> Iterator[Session]:
     yield from rolled_back_session(engine)
 
 
+@pytest.fixture(autouse=True)
+def _no_noted_views() -> Iterator[None]:
+    """Every test starts with no listing views noted in memory (listings.views)."""
+    from listings.views import recorder
+
+    recorder.clear()
+    yield
+    recorder.clear()
+
+
 @pytest.fixture
 def app(session: Session) -> Iterator[object]:
     from resale.app import create_app
 
     application = create_app()
 
-    def test_session() -> Iterator[Session]:
+    def test_session(request: Request) -> Iterator[Session]:
         # What the test set up counts as committed before the request, as it
         # would be in production: a failing request rolls back only itself.
+        # A GET's session refuses writes here as it does in production.
         session.commit()
         try:
-            yield session
-            session.commit()
+            with request_scope(session, request.method):
+                yield session
+                session.commit()
         except BaseException as exc:
             if getattr(exc, "keep_changes", False):
                 session.commit()

@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlmodel import Session, col, func, select
 
 from listings import photos as photo_store
-from listings import taxonomy
+from listings import taxonomy, views
 from listings.models import (
     Favorite,
     InteractionEvent,
@@ -859,16 +860,65 @@ def test_views_are_recorded_for_others_not_for_the_owner(
     url = f"{LISTINGS}/{listing_id}"
 
     assert client.get(url, headers=seller_headers).status_code == 200
+    assert views.recorder.flush(session) == 0
     assert events(session, listing_id) == []
 
     assert client.get(url, headers=stranger_headers).status_code == 200
-    views = events(session, listing_id, InteractionKind.VIEW)
-    assert [(e.user_id, e.kind) for e in views] == [(stranger.id, InteractionKind.VIEW)]
-    assert views[0].created_at.tzinfo is not None
+    # Noted off the request's transaction: nothing is written until the batch goes.
+    assert events(session, listing_id) == []
+    assert views.recorder.flush(session) == 1
+    seen = events(session, listing_id, InteractionKind.VIEW)
+    assert [(e.user_id, e.kind) for e in seen] == [(stranger.id, InteractionKind.VIEW)]
+    assert seen[0].created_at.tzinfo is not None
 
     assert client.get(url).status_code == 200  # an anonymous visitor
-    views = events(session, listing_id, InteractionKind.VIEW)
-    assert [e.user_id for e in views] == [stranger.id, None]
+    views.recorder.flush(session)
+    seen = events(session, listing_id, InteractionKind.VIEW)
+    assert [e.user_id for e in seen] == [stranger.id, None]
+
+
+def test_a_viewer_counts_once_per_listing_within_the_window(
+    client: TestClient,
+    session: Session,
+    seller: User,
+    stranger_headers: dict[str, str],
+) -> None:
+    first, second = make_listing(session, seller), make_listing(session, seller)
+    for _ in range(3):
+        assert client.get(f"{LISTINGS}/{first.id}", headers=stranger_headers).status_code == 200
+        assert client.get(f"{LISTINGS}/{first.id}").status_code == 200
+    assert client.get(f"{LISTINGS}/{second.id}", headers=stranger_headers).status_code == 200
+    assert (
+        views.recorder.flush(session) == 3
+    )  # stranger and visitor on the first, stranger on the second
+    assert len(events(session, first.id or 0, InteractionKind.VIEW)) == 2
+    assert len(events(session, second.id or 0, InteractionKind.VIEW)) == 1
+
+
+def test_a_repeat_already_written_by_another_process_is_skipped(
+    session: Session, seller: User, stranger: User
+) -> None:
+    listing = make_listing(session, seller)
+    assert listing.id is not None and stranger.id is not None
+    other_process = views.ViewRecorder()
+    other_process.note(listing_id=listing.id, user_id=stranger.id, client=None)
+    assert other_process.flush(session) == 1
+    views.recorder.note(listing_id=listing.id, user_id=stranger.id, client=None)
+    assert views.recorder.flush(session) == 0
+    assert len(events(session, listing.id, InteractionKind.VIEW)) == 1
+
+
+def test_a_failed_write_keeps_the_views_for_the_next_batch(
+    session: Session, seller: User, stranger: User
+) -> None:
+    listing = make_listing(session, seller)
+    assert listing.id is not None
+    views.recorder.note(listing_id=listing.id, user_id=stranger.id, client=None)
+    broken = Session(sa.create_engine("sqlite://"))  # no tables: the write fails
+    with pytest.raises(sa.exc.OperationalError):
+        views.recorder.flush(broken)
+    assert views.recorder.pending() == 1
+    assert views.recorder.flush(session) == 1
 
 
 def test_no_view_is_recorded_for_a_refused_get(

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from starlette.requests import Request
 
 from resale import db
 from resale.users.models import User
@@ -97,14 +98,14 @@ def test_request_session_commits_on_success_and_rolls_back_on_error(
 ) -> None:
     monkeypatch.setattr(db, "_engine", engine)
     email = f"hook-{datetime.now(UTC).timestamp()}@example.com"
-    gen = db.get_session()
+    gen = db.get_session(request_with("POST"))
     session = next(gen)
     make_user(session, email=email)
     with pytest.raises(RuntimeError):
         gen.throw(RuntimeError("the request failed"))
     with Session(engine) as check:
         assert check.exec(select(User).where(User.email == email)).first() is None
-    gen = db.get_session()
+    gen = db.get_session(request_with("POST"))
     session = next(gen)
     user = make_user(session, email=email)
     with pytest.raises(StopIteration):
@@ -114,3 +115,57 @@ def test_request_session_commits_on_success_and_rolls_back_on_error(
         check.delete(stored)
         check.commit()
     assert user.id == stored.id
+
+
+def request_with(method: str) -> Request:
+    return Request({"type": "http", "method": method, "path": "/", "headers": []})
+
+
+def test_a_get_request_session_refuses_to_write_unless_it_asks_first(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db, "_engine", engine)
+    gen = db.get_session(request_with("GET"))
+    session = next(gen)
+    with pytest.raises(db.WriteInReadTransaction):
+        make_user(session)
+    session.rollback()
+    with pytest.raises(db.WriteInReadTransaction):
+        session.execute(sa.delete(User).where(User.email == "nobody@example.com"))
+    session.rollback()
+    db.lock_for_write(session)  # a GET that must write says so, and then may
+    session.execute(sa.delete(User).where(User.email == "nobody@example.com"))
+    with pytest.raises(StopIteration):
+        next(gen)
+
+
+def test_an_unsafe_request_on_sqlite_holds_the_write_lock_from_its_first_read(
+    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db, "_engine", sqlite_engine)
+    gen = db.get_session(request_with("POST"))
+    session = next(gen)
+    session.exec(select(User).limit(1)).all()  # only a read so far
+    other = sqlite_engine.connect().execution_options(timeout=0)
+    try:
+        other.exec_driver_sql("PRAGMA busy_timeout=0")
+        with pytest.raises(sa.exc.OperationalError, match="locked"):
+            other.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        other.close()
+    with pytest.raises(StopIteration):
+        next(gen)
+
+
+def test_pause_ends_a_transaction_that_wrote_nothing_and_refuses_one_that_did(
+    committed_engine: Engine,
+) -> None:
+    with db.write_session(committed_engine) as session:
+        session.exec(select(User).limit(1)).all()
+        assert session.in_transaction()
+        db.pause(session)
+        assert not session.in_transaction()
+        make_user(session, email=f"pause-{datetime.now(UTC).timestamp()}@example.com")
+        with pytest.raises(RuntimeError, match="before the transaction's first write"):
+            db.pause(session)
+        session.rollback()
