@@ -98,6 +98,7 @@ def seed(
 ) -> None:
     """Fill the database with a believable demo marketplace (clearly marked as demo)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from resale import seed as demo
     from resale.db import write_session
 
