@@ -39,7 +39,14 @@ from listings.schemas import ListingCard, ListingCreate, ListingUpdate
 from listings.search import HERE, HOME, InvalidSearch, UrlSearch, count_since, from_url, to_url
 from listings.text import search_document
 from resale.config import settings
-from resale.db import lock_for_write, on_commit, on_rollback, utcnow, write_session
+from resale.db import (
+    insert_unless_present,
+    lock_for_write,
+    on_commit,
+    on_rollback,
+    utcnow,
+    write_session,
+)
 from resale.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from resale.geo import haversine_km, place_name_for, public_point
 from resale.users.models import User
@@ -159,38 +166,57 @@ def update_listing(*, session: Session, listing: Listing, data: ListingUpdate) -
 def add_photos(
     *, session: Session, listing: Listing, uploads: Sequence[tuple[str, bytes]]
 ) -> list[ListingPhoto]:
-    """Check every upload first, then store them all, or none if any is refused."""
+    """Check every upload first, then store them all, or none if any is refused.
+
+    The limit holds when uploads race: the photos are counted again, from the database,
+    with the listing locked (its row on PostgreSQL; SQLite's write transaction), so two
+    requests adding photos to one listing at once take turns.
+    """
     _ensure_editable(listing)
     if not uploads:
         raise InvalidInput("Choose at least one photo.", field="photos")
-    room = settings.max_photos_per_listing - len(listing.photos)
-    if len(uploads) > room:
+    _check_photo_room(len(listing.photos), len(uploads))
+    processed = [photo_store.process(data, filename=name) for name, data in uploads]
+    assert listing.id is not None
+    session.exec(select(Listing.id).where(Listing.id == listing.id).with_for_update()).one()
+    count, last_position = session.execute(
+        sa.select(sa.func.count(), sa.func.max(ListingPhoto.position)).where(
+            col(ListingPhoto.listing_id) == listing.id
+        )
+    ).one()
+    _check_photo_room(int(count), len(uploads))
+    next_position = -1 if last_position is None else int(last_position)
+    added: list[ListingPhoto] = []
+    for photo in processed:
+        key = photo_store.new_key(listing.id)
+        on_rollback(session, partial(photo_store.delete, key))
+        photo_store.save(key, photo)
+        next_position += 1
+        row = ListingPhoto(
+            listing_id=listing.id,
+            position=next_position,
+            key=key,
+            width=photo.width,
+            height=photo.height,
+        )
+        session.add(row)
+        added.append(row)
+    listing.updated_at = utcnow()
+    session.add(listing)
+    session.flush()
+    # The listing as it now is, photos another request added included.
+    session.refresh(listing, attribute_names=["photos"])
+    return added
+
+
+def _check_photo_room(have: int, adding: int) -> None:
+    room = settings.max_photos_per_listing - have
+    if adding > room:
         raise InvalidInput(
             f"A listing has at most {settings.max_photos_per_listing} photos; "
             f"there is room for {max(room, 0)} more.",
             field="photos",
         )
-    processed = [photo_store.process(data, filename=name) for name, data in uploads]
-    assert listing.id is not None
-    next_position = max((p.position for p in listing.photos), default=-1) + 1
-    added: list[ListingPhoto] = []
-    for offset, photo in enumerate(processed):
-        key = photo_store.new_key(listing.id)
-        on_rollback(session, partial(photo_store.delete, key))
-        photo_store.save(key, photo)
-        row = ListingPhoto(
-            listing_id=listing.id,
-            position=next_position + offset,
-            key=key,
-            width=photo.width,
-            height=photo.height,
-        )
-        listing.photos.append(row)
-        added.append(row)
-    listing.updated_at = utcnow()
-    session.add(listing)
-    session.flush()
-    return added
 
 
 def delete_photo(*, session: Session, listing: Listing, photo_id: int) -> None:
@@ -294,13 +320,23 @@ def set_favorite(*, session: Session, user: User, listing: Listing, saved: bool)
         raise Conflict("Only a listing that is on sale can be saved.")
     if saved and listing.seller_id == user.id:
         raise Conflict("This is your own listing.")
-    current = session.get(Favorite, (user.id, listing.id))
-    if saved == (current is not None):
-        return saved
+    # One statement decides, so a double click (two requests at once) saves once: the row
+    # count says whether this request changed anything, and only then is an event recorded.
     if saved:
-        session.add(Favorite(user_id=user.id, listing_id=listing.id))
+        changed = insert_unless_present(
+            session,
+            Favorite,
+            {"user_id": user.id, "listing_id": listing.id, "created_at": utcnow()},
+        )
     else:
-        session.delete(current)
+        deleted = session.execute(
+            sa.delete(Favorite).where(
+                col(Favorite.user_id) == user.id, col(Favorite.listing_id) == listing.id
+            )
+        )
+        changed = bool(deleted.rowcount)  # type: ignore[attr-defined]
+    if not changed:
+        return saved
     kind = InteractionKind.FAVORITE if saved else InteractionKind.UNFAVORITE
     session.add(InteractionEvent(user_id=user.id, listing_id=listing.id, kind=kind))
     session.flush()

@@ -236,6 +236,23 @@ def _refuse_if_written(session: Session, connection: sa.Connection, what: str) -
         raise RuntimeError(f"{what} must come before the transaction's first write")
 
 
+def insert_unless_present(session: Session, model: type[SQLModel], values: dict[str, Any]) -> bool:
+    """INSERT one row unless one with the same unique key exists; True if this one went in.
+
+    One statement (ON CONFLICT DO NOTHING on both databases), so two requests racing to
+    add the same row end with one row and no error.
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    table = model.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table).values(**values).on_conflict_do_nothing()
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT the conflict skipped.
+    returned = session.execute(statement.returning(*table.primary_key.columns)).first()
+    return returned is not None
+
+
 def writer(engine: Engine) -> Engine:
     """The same engine and pool, with every transaction begun with write intent."""
     return engine.execution_options(**{WRITE_INTENT: True})
