@@ -47,11 +47,14 @@ def _apply_location(user: User, location: HomeLocation) -> None:
 def register(*, session: Session, data: UserCreate) -> User:
     """Create an account; the email must not be taken (in any letter case)."""
     email = normalize_email(str(data.email))
+    # Hashed before the first query: on SQLite a write transaction holds the write lock
+    # from its first statement, and argon2 is slow on purpose.
+    password_hash = security.hash_password(data.password)
     if get_by_email(session=session, email=email) is not None:
         raise EmailTaken()
     user = User(
         email=email,
-        password_hash=security.hash_password(data.password),
+        password_hash=password_hash,
         display_name=data.display_name,
     )
     _apply_location(user, data)
