@@ -232,7 +232,12 @@ def update_listing(
     return listing_out(listing, viewer=user, favorite=None)
 
 
-@router.post("/listings/{listing_id}/photos", status_code=201, response_model=ListingPrivate)
+@router.post(
+    "/listings/{listing_id}/photos",
+    status_code=201,
+    response_model=ListingPrivate,
+    responses={413: {"description": "The request is larger than the photos it may carry"}},
+)
 def add_photos(
     photos: Annotated[list[UploadFile], File(description="1-10 JPEG, PNG or WebP files")],
     listing: OwnedListing,

@@ -24,7 +24,7 @@ from matching import pages as matching_pages
 from matching import routes as matching_routes
 from matching import service as matching_service
 from matching import serving as matching_serving
-from resale import errors, web
+from resale import errors, limits, web
 from resale.config import settings
 from resale.db import POOL_OVERFLOW, POOL_SIZE, SessionDep, get_engine, utcnow
 from resale.orders import pages as order_pages
@@ -155,6 +155,8 @@ def create_app() -> FastAPI:
     )
     errors.install_handlers(app)
     app.add_middleware(AdmissionLimit, limit=ADMITTED_REQUESTS)
+    # Outermost: a body too large for its route is refused before it takes an admission slot.
+    app.add_middleware(limits.BodyLimit)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")
