@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import io
 import math
 import re
@@ -86,12 +87,37 @@ class DecodeSlots:
         finally:
             with self._turn:
                 self.busy -= 1
+                idle = self.busy == 0
                 self._turn.notify_all()
+            if idle:
+                _give_back_memory()
 
     def wait_until(self, condition: Callable[[DecodeSlots], bool], timeout: float) -> bool:
         """Block until ``condition(self)`` holds (tests use it to see threads queue up)."""
         with self._turn:
             return self._turn.wait_for(lambda: condition(self), timeout=timeout)
+
+
+def _load_malloc_trim() -> Callable[[int], int] | None:
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (macOS, musl): nothing to do
+        return None
+    trim: Callable[[int], int] = libc.malloc_trim
+    return trim
+
+
+_malloc_trim = _load_malloc_trim()
+
+
+def _give_back_memory() -> None:
+    """Return freed decode buffers to the system once no decode runs.
+
+    glibc keeps freed memory in per-thread arenas; decodes run on many worker threads, so
+    without this the process stays near its peak long after the uploads are done.
+    """
+    if _malloc_trim is not None:
+        _malloc_trim(0)
 
 
 decode_slots = DecodeSlots(settings.photo_decodes_at_once)
