@@ -15,7 +15,7 @@ from listings.models import Listing
 from resale import limits
 from resale.config import settings
 from tests.e2e.conftest import start_server, stop_server
-from tests.factories import api_headers, browser_login, csrf, make_listing, make_user
+from tests.factories import api_headers, browser_login, csrf, jpeg_bytes, make_listing, make_user
 
 MB = 1024 * 1024
 
@@ -239,3 +239,30 @@ def test_live_server_still_takes_a_small_body(server: tuple[str, int], tmp_path:
         )
         status, _, _ = _read_response(sock)
     assert status == 401  # past the size check, on to who is asking
+
+
+def test_photo_over_the_pixel_budget_is_a_422_naming_photos(
+    client: TestClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(settings, "max_photo_pixels", 600 * 400)
+    seller = make_user(session)
+    listing = make_listing(session, seller, photos=0)
+    response = client.post(
+        f"/api/v1/listings/{listing.id}/photos",
+        headers=api_headers(session, seller),
+        files=[("photos", ("huge.jpg", jpeg_bytes(640, 480), "image/jpeg"))],
+    )
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["body", "photos"]
+    assert "huge.jpg has too many pixels (640×480, 0.3 megapixels)" in error["msg"]
+    # In the sell form, the same message beside the photos field.
+    browser_login(client, session, seller)
+    page = client.post(
+        "/sell",
+        data={"csrf_token": csrf(client, "/sell"), "title": "A lamp", "action": "draft"},
+        files=[("photos", ("huge.jpg", jpeg_bytes(640, 480), "image/jpeg"))],
+    )
+    assert page.status_code == 422
+    assert 'id="photos-error"' in page.text
+    assert "huge.jpg has too many pixels" in page.text
