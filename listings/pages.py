@@ -34,13 +34,14 @@ from listings.search import (
     search,
     to_url,
 )
-from resale import web
+from resale import security, web
 from resale.config import settings
 from resale.db import SessionDep
 from resale.errors import ResaleError
 from resale.geo import PLACES
 from resale.users.dependencies import CurrentUser, OptionalUser, page_router
 from resale.users.models import User
+from resale.web import FormDep
 
 router = page_router()
 # Result cards everywhere show what buying the item second-hand avoids.
@@ -84,9 +85,52 @@ def _errors_from(exc: ValidationError, values: dict[str, str]) -> dict[str, str]
     return errors
 
 
-def _uploads(form: Any) -> list[tuple[str, bytes]]:
+def _uploads(form: Any) -> list[photo_store.Upload]:
+    """The chosen files, each read only when it is checked."""
     files = [f for f in form.getlist("photos") if isinstance(f, UploadFile) and f.filename]
-    return [(f.filename or "photo", f.file.read(settings.max_photo_bytes + 1)) for f in files]
+    return [(f.filename or "photo", f.file) for f in files]
+
+
+# Photos kept from a sell form that failed travel in hidden fields as signed tokens: the
+# key in the photo store, the size, and (in the key) whose they are.
+KEPT_PHOTO_PURPOSE = "kept-photo"
+
+
+def _kept_token(photo: photo_store.PendingPhoto) -> str:
+    value = f"{photo.key}:{photo.width}x{photo.height}"
+    return security.sign(value, secret=settings.secret_key, purpose=KEPT_PHOTO_PURPOSE)
+
+
+def _kept_from(form: Any, field: str, owner: User) -> list[photo_store.PendingPhoto]:
+    """The kept photos a form names; forged tokens and other people's photos are ignored."""
+    photos: list[photo_store.PendingPhoto] = []
+    for token in form.getlist(field):
+        value = isinstance(token, str) and security.unsign(
+            token, secret=settings.secret_key, purpose=KEPT_PHOTO_PURPOSE
+        )
+        if not value:
+            continue
+        key, _, size = value.rpartition(":")
+        match = photo_store.PENDING_KEY.fullmatch(key)
+        width, _, height = size.partition("x")
+        if match is None or int(match.group(1)) != owner.id:
+            continue
+        photo = photo_store.PendingPhoto(key=key, width=int(width), height=int(height))
+        if photo not in photos:
+            photos.append(photo)
+    return photos
+
+
+def _kept_context(photos: list[photo_store.PendingPhoto]) -> list[dict[str, Any]]:
+    return [
+        {
+            "token": _kept_token(p),
+            "thumb_url": photo_store.url(p.key, "thumb"),
+            "width": p.width,
+            "height": p.height,
+        }
+        for p in photos
+    ]
 
 
 def _form_context(values: dict[str, str], errors: dict[str, str], **extra: Any) -> dict[str, Any]:
@@ -99,6 +143,7 @@ def _form_context(values: dict[str, str], errors: dict[str, str], **extra: Any) 
         "currencies": CURRENCIES,
         "places": PLACES,
         "max_photos": settings.max_photos_per_listing,
+        "kept": [],
         **extra,
     }
 
@@ -333,10 +378,10 @@ def sell_page(request: Request, user: CurrentUser) -> Response:
 
 
 @router.post("/sell")
-async def sell_submit(request: Request, user: CurrentUser, session: SessionDep) -> Response:
-    form = await request.form()
+def sell_submit(
+    request: Request, user: CurrentUser, session: SessionDep, form: FormDep
+) -> Response:
     values = web.form_values(form)
-    uploads = _uploads(form)
     publish_now = values.get("action") != "draft"
     errors: dict[str, str] = {}
     data = _listing_input(values, errors)
@@ -344,30 +389,32 @@ async def sell_submit(request: Request, user: CurrentUser, session: SessionDep) 
         create = ListingCreate.model_validate(data)
     except ValidationError as exc:
         errors = {**_errors_from(exc, values), **errors}
-    if publish_now and not uploads:
+    # Whatever else is wrong, the good photos are checked and kept for the next submit.
+    staged = service.stage_photos(
+        session=session,
+        owner=user,
+        kept=_kept_from(form, "kept_photos", user),
+        removed=_kept_from(form, "remove_photos", user),
+        uploads=_uploads(form),
+    )
+    if staged.refused:
+        errors.setdefault("photos", " ".join(staged.refused))
+    if publish_now and not staged.kept:
         errors.setdefault("photos", "Add at least one photo to publish (or save a draft).")
+
+    def form_again(errors: dict[str, str], status_code: int) -> Response:
+        context = _form_context(values, errors, seller=user, kept=_kept_context(staged.kept))
+        return web.render(request, "listings/sell.html", context, status_code=status_code)
+
     if errors:
-        if uploads and "photos" not in errors:
-            errors["photos"] = "Please choose your photos again."
-        return web.render(
-            request,
-            "listings/sell.html",
-            _form_context(values, errors, seller=user),
-            status_code=422,
-        )
+        return form_again(errors, 422)
     try:
         listing = service.sell(
-            session=session, seller=user, data=create, uploads=uploads, publish_now=publish_now
+            session=session, seller=user, data=create, photos=staged.kept, publish_now=publish_now
         )
     except ResaleError as exc:
-        session.rollback()  # nothing of this attempt stays: no draft, no photo files
-        errors = {web.error_field(exc.field): exc.message}
-        return web.render(
-            request,
-            "listings/sell.html",
-            _form_context(values, errors, seller=user),
-            status_code=exc.status_code,
-        )
+        session.rollback()  # nothing of this attempt stays: no draft; the photos go back
+        return form_again({web.error_field(exc.field): exc.message}, exc.status_code)
     message = (
         "Your item is on sale." if publish_now else "Draft saved. Publish it when you are ready."
     )
@@ -386,10 +433,10 @@ def edit_page(request: Request, listing: OwnedListing, user: CurrentUser) -> Res
 
 
 @router.post("/listings/{listing_id}/edit")
-async def edit_submit(
-    request: Request, listing: OwnedListing, user: CurrentUser, session: SessionDep
+def edit_submit(
+    request: Request, listing: OwnedListing, user: CurrentUser, session: SessionDep, form: FormDep
 ) -> Response:
-    values = web.form_values(await request.form())
+    values = web.form_values(form)
     errors: dict[str, str] = {}
     data = _listing_input(values, errors)
     if values.get("place_slug") == "home":
@@ -415,10 +462,8 @@ async def edit_submit(
 
 
 @router.post("/listings/{listing_id}/photos")
-async def add_photos_submit(
-    request: Request, listing: OwnedListing, session: SessionDep
-) -> Response:
-    uploads = _uploads(await request.form())
+def add_photos_submit(listing: OwnedListing, session: SessionDep, form: FormDep) -> Response:
+    uploads = _uploads(form)
     try:
         service.add_photos(session=session, listing=listing, uploads=uploads)
     except ResaleError as exc:
@@ -461,10 +506,10 @@ def withdraw_submit(listing: OwnedListing, session: SessionDep) -> Response:
 
 
 @router.post("/listings/{listing_id}/favorite")
-async def favorite_submit(
-    listing_id: int, request: Request, user: CurrentUser, session: SessionDep
+def favorite_submit(
+    listing_id: int, user: CurrentUser, session: SessionDep, form: FormDep
 ) -> Response:
-    values = web.form_values(await request.form())
+    values = web.form_values(form)
     saved = values.get("saved") == "1"
     back = web.safe_next(values.get("next") or f"/listings/{listing_id}")
     listing = (
@@ -518,8 +563,8 @@ def my_searches_page(request: Request, user: CurrentUser, session: SessionDep) -
 
 
 @router.post("/me/searches")
-async def save_search_submit(request: Request, user: CurrentUser, session: SessionDep) -> Response:
-    values = web.form_values(await request.form())
+def save_search_submit(user: CurrentUser, session: SessionDep, form: FormDep) -> Response:
+    values = web.form_values(form)
     query = values.get("query", "")
     try:
         saved, created = service.save_search(session=session, user=user, query=query)

@@ -29,7 +29,6 @@ from listings.schemas import (
 )
 from listings.search import DEFAULT_LIMIT, MAX_LIMIT, MAX_RADIUS_KM, SearchQuery, search
 from resale import web
-from resale.config import settings
 from resale.db import SessionDep
 from resale.errors import InvalidInput
 from resale.geo import rounded_km
@@ -232,17 +231,20 @@ def update_listing(
     return listing_out(listing, viewer=user, favorite=None)
 
 
-@router.post("/listings/{listing_id}/photos", status_code=201, response_model=ListingPrivate)
+@router.post(
+    "/listings/{listing_id}/photos",
+    status_code=201,
+    response_model=ListingPrivate,
+    responses={413: {"description": "The request is larger than the photos it may carry"}},
+)
 def add_photos(
     photos: Annotated[list[UploadFile], File(description="1-10 JPEG, PNG or WebP files")],
     listing: OwnedListing,
     user: CurrentUser,
     session: SessionDep,
 ) -> ListingPublic:
-    uploads = []
-    for upload in photos:
-        data = upload.file.read(settings.max_photo_bytes + 1)
-        uploads.append((upload.filename or "photo", data))
+    # The files are read one at a time as they are checked, not all at once here.
+    uploads: list[photo_store.Upload] = [(f.filename or "photo", f.file) for f in photos]
     if not uploads:
         raise InvalidInput("Choose at least one photo.", field="photos")
     service.add_photos(session=session, listing=listing, uploads=uploads)

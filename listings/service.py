@@ -44,6 +44,7 @@ from resale.db import (
     lock_for_write,
     on_commit,
     on_rollback,
+    pause,
     utcnow,
     write_session,
 )
@@ -164,10 +165,12 @@ def update_listing(*, session: Session, listing: Listing, data: ListingUpdate) -
 
 
 def add_photos(
-    *, session: Session, listing: Listing, uploads: Sequence[tuple[str, bytes]]
+    *, session: Session, listing: Listing, uploads: Sequence[photo_store.Upload]
 ) -> list[ListingPhoto]:
     """Check every upload first, then store them all, or none if any is refused.
 
+    Decoding holds no lock: the transaction, which has only read so far, is paused first,
+    and each file is read only when its turn comes (one upload's bytes in memory at a time).
     The limit holds when uploads race: the photos are counted again, from the database,
     with the listing locked (its row on PostgreSQL; SQLite's write transaction), so two
     requests adding photos to one listing at once take turns.
@@ -176,31 +179,119 @@ def add_photos(
     if not uploads:
         raise InvalidInput("Choose at least one photo.", field="photos")
     _check_photo_room(len(listing.photos), len(uploads))
-    processed = [photo_store.process(data, filename=name) for name, data in uploads]
+    pause(session)
+    processed = [
+        photo_store.process(photo_store.read_upload(content), filename=name)
+        for name, content in uploads
+    ]
+    position = _lock_for_photos(session, listing, adding=len(processed))
+    added: list[ListingPhoto] = []
     assert listing.id is not None
-    session.exec(select(Listing.id).where(Listing.id == listing.id).with_for_update()).one()
+    for photo in processed:
+        key = photo_store.new_key(listing.id)
+        on_rollback(session, partial(photo_store.delete, key))
+        photo_store.save(key, photo)
+        position += 1
+        added.append(_add_photo_row(session, listing, position, key, photo.width, photo.height))
+    return _photos_added(session, listing, added)
+
+
+def stage_photos(
+    *,
+    session: Session,
+    owner: User,
+    kept: Sequence[photo_store.PendingPhoto],
+    removed: Sequence[photo_store.PendingPhoto],
+    uploads: Sequence[photo_store.Upload],
+) -> StagedPhotos:
+    """The photos for a listing that does not exist yet: those kept from an earlier submit
+    (less the ones removed), then the new uploads that pass, all kept pending.
+
+    The sell form calls this on every submit, so that a mistake in another field does not
+    lose the photos: they wait in the photo store (no database row) for the next submit.
+    Uploads beyond the photo limit are not even decoded.
+    """
+    for photo in removed:
+        if photo.owner_id == owner.id:
+            photo_store.delete(photo.key)
+    staged = StagedPhotos(kept=[], refused=[])
+    mine = [p for p in kept if p.owner_id == owner.id and p not in removed]
+    staged.kept = [p for p in mine if p.exists()]
+    if len(staged.kept) < len(mine):
+        staged.refused.append(
+            "Some photos you chose earlier were no longer kept; please choose them again."
+        )
+    limit = settings.max_photos_per_listing
+    room = max(limit - len(staged.kept), 0)
+    if uploads:
+        pause(session)  # decoding holds no lock
+    assert owner.id is not None
+    for name, content in uploads[:room]:
+        try:
+            checked = photo_store.process(photo_store.read_upload(content), filename=name)
+        except photo_store.InvalidPhoto as exc:
+            staged.refused.append(exc.message)
+            continue
+        staged.kept.append(photo_store.keep_pending(owner.id, checked))
+    if len(uploads) > room:
+        staged.refused.append(f"A listing has at most {limit} photos; we kept the first {limit}.")
+    return staged
+
+
+def attach_pending_photos(
+    *, session: Session, listing: Listing, photos: Sequence[photo_store.PendingPhoto]
+) -> list[ListingPhoto]:
+    """Move photos kept pending (see stage_photos) onto a listing; a rollback puts them back."""
+    _ensure_editable(listing)
+    position = _lock_for_photos(session, listing, adding=len(photos))
+    added: list[ListingPhoto] = []
+    assert listing.id is not None
+    for pending in photos:
+        key = photo_store.new_key(listing.id)
+        photo_store.move(pending.key, key)
+        on_rollback(session, partial(photo_store.move, key, pending.key))
+        position += 1
+        added.append(_add_photo_row(session, listing, position, key, pending.width, pending.height))
+    return _photos_added(session, listing, added)
+
+
+@dataclass(slots=True)
+class StagedPhotos:
+    kept: list[photo_store.PendingPhoto]
+    refused: list[str]  # one message per upload that was not kept
+
+
+def _lock_for_photos(session: Session, listing: Listing, *, adding: int) -> int:
+    """Lock the listing, check it still takes ``adding`` photos; the last position in use."""
+    assert listing.id is not None
+    status = ListingStatus(
+        session.exec(select(Listing.status).where(Listing.id == listing.id).with_for_update()).one()
+    )
+    if status not in EDITABLE:  # changed by another request while the photos decoded
+        raise ListingNotEditable(status)
     count, last_position = session.execute(
         sa.select(sa.func.count(), sa.func.max(ListingPhoto.position)).where(
             col(ListingPhoto.listing_id) == listing.id
         )
     ).one()
-    _check_photo_room(int(count), len(uploads))
-    next_position = -1 if last_position is None else int(last_position)
-    added: list[ListingPhoto] = []
-    for photo in processed:
-        key = photo_store.new_key(listing.id)
-        on_rollback(session, partial(photo_store.delete, key))
-        photo_store.save(key, photo)
-        next_position += 1
-        row = ListingPhoto(
-            listing_id=listing.id,
-            position=next_position,
-            key=key,
-            width=photo.width,
-            height=photo.height,
-        )
-        session.add(row)
-        added.append(row)
+    _check_photo_room(int(count), adding)
+    return -1 if last_position is None else int(last_position)
+
+
+def _add_photo_row(
+    session: Session, listing: Listing, position: int, key: str, width: int, height: int
+) -> ListingPhoto:
+    assert listing.id is not None
+    row = ListingPhoto(
+        listing_id=listing.id, position=position, key=key, width=width, height=height
+    )
+    session.add(row)
+    return row
+
+
+def _photos_added(
+    session: Session, listing: Listing, added: list[ListingPhoto]
+) -> list[ListingPhoto]:
     listing.updated_at = utcnow()
     session.add(listing)
     session.flush()
@@ -240,13 +331,14 @@ def sell(
     session: Session,
     seller: User,
     data: ListingCreate,
-    uploads: Sequence[tuple[str, bytes]],
+    photos: Sequence[photo_store.PendingPhoto],
     publish_now: bool,
 ) -> Listing:
-    """The sell form in one step: a draft, its photos, and (if asked) on sale at once."""
+    """The sell form in one step: a draft, its photos (checked and kept pending by
+    stage_photos), and (if asked) on sale at once."""
     listing = create_draft(session=session, seller=seller, data=data)
-    if uploads:
-        add_photos(session=session, listing=listing, uploads=uploads)
+    if photos:
+        attach_pending_photos(session=session, listing=listing, photos=photos)
     if publish_now:
         publish(session=session, listing=listing)
     return listing

@@ -18,13 +18,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from carbon import pages as carbon_pages
 from carbon import routes as carbon_routes
 from listings import pages as listing_pages
+from listings import photos as listing_photos
 from listings import routes as listing_routes
 from listings import service as listings_service
 from matching import pages as matching_pages
 from matching import routes as matching_routes
 from matching import service as matching_service
 from matching import serving as matching_serving
-from resale import errors, web
+from resale import errors, limits, web
 from resale.config import settings
 from resale.db import POOL_OVERFLOW, POOL_SIZE, SessionDep, get_engine, utcnow
 from resale.orders import pages as order_pages
@@ -91,6 +92,25 @@ async def _write_views_forever(interval: float) -> None:
             log.exception("writing listing views failed")
 
 
+async def _remove_stale_pending_photos(every: float | None = None) -> None:
+    """Photos the sell form kept for a submit that never came go after pending_photo_hours:
+    once, or every ``every`` seconds."""
+    while True:
+        if every is not None:
+            await asyncio.sleep(every)
+        try:
+            removed = await asyncio.to_thread(
+                listing_photos.remove_stale_pending,
+                older_than=timedelta(hours=settings.pending_photo_hours),
+            )
+            if removed:
+                log.info("pending photos: %d stale files removed", removed)
+        except Exception:  # try again next time
+            log.exception("removing stale pending photos failed")
+        if every is None:
+            return
+
+
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     settings.media_dir.mkdir(parents=True, exist_ok=True)
@@ -101,6 +121,8 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         tasks.append(asyncio.create_task(_sweep_forever(settings.sweep_interval_seconds)))
     if settings.view_flush_seconds:
         tasks.append(asyncio.create_task(_write_views_forever(settings.view_flush_seconds)))
+    await _remove_stale_pending_photos()  # what an earlier run left
+    tasks.append(asyncio.create_task(_remove_stale_pending_photos(every=3600)))
     # The recommendation model: loaded once, then swapped when `resale train` writes a new one.
     async with matching_serving.lifespan_hooks():
         try:
@@ -155,6 +177,8 @@ def create_app() -> FastAPI:
     )
     errors.install_handlers(app)
     app.add_middleware(AdmissionLimit, limit=ADMITTED_REQUESTS)
+    # Outermost: a body too large for its route is refused before it takes an admission slot.
+    app.add_middleware(limits.BodyLimit)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")

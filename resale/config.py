@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     max_photo_bytes: int = 10 * 1024 * 1024
     max_photos_per_listing: int = 10
     max_photo_pixels: int = 40_000_000
+    # Photos decoded at once per process (each large one takes tens of MB even at reduced
+    # scale); the others wait their turn. About the number of cores.
+    photo_decodes_at_once: int = Field(default=2, ge=1)
+    # Photos a failed sell form kept for its next submit are removed after this many hours.
+    pending_photo_hours: float = Field(default=24, gt=0)
 
     home_radius_km: float = 30.0
 

@@ -8,13 +8,14 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+from starlette.datastructures import FormData
 
 from resale import security
 from resale.config import settings
@@ -229,3 +230,13 @@ def location_from_form(values: Mapping[str, str]) -> dict[str, Any]:
 def form_values(form: Mapping[str, Any]) -> dict[str, str]:
     """The text fields of a submitted form, to fill the form again after an error."""
     return {k: v.strip() for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+
+
+async def submitted_form(request: Request) -> FormData:
+    """The submitted form, read in the event loop: the page itself can then be a plain
+    ``def``, run in a worker thread, instead of an ``async def`` that blocks the loop with
+    database work."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(submitted_form)]

@@ -44,9 +44,10 @@
   document.querySelectorAll("[data-photo-preview]").forEach(function (input) {
     var box = input.parentElement.querySelector("[data-previews]");
     if (!box || !window.URL) return;
+    var room = parseInt(input.getAttribute("data-max-photos"), 10) || 10;
     input.addEventListener("change", function () {
       box.innerHTML = "";
-      Array.prototype.slice.call(input.files, 0, 10).forEach(function (file) {
+      Array.prototype.slice.call(input.files, 0, room).forEach(function (file) {
         var img = document.createElement("img");
         img.alt = file.name;
         img.src = URL.createObjectURL(file);

@@ -107,3 +107,53 @@ def test_sell_form_shows_errors_beside_fields(
     assert page.locator("#title").input_value() == "TV"
     page.screenshot(path=shots / "sell-errors-phone.png", full_page=True)
     context.close()
+
+
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_sell_form_keeps_two_photos_through_a_wrong_price(
+    live_server: str, browser: object, shots: Path, device: str
+) -> None:
+    context = browser.new_context(**(PHONE if device == "phone" else DESKTOP))  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server}/register")
+    page.fill("#display_name", f"Inès ({device})")
+    page.fill("#email", f"ines-{device}@example.com")
+    page.fill("#password", "a long enough password")
+    page.select_option("#place_slug", "paris-bastille")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(f"{live_server}/")
+
+    page.goto(f"{live_server}/sell")
+    page.set_input_files(
+        "#photos",
+        files=[
+            {"name": "front.jpg", "mimeType": "image/jpeg", "buffer": _photo()},
+            {"name": "side.jpg", "mimeType": "image/jpeg", "buffer": _photo()},
+        ],
+    )
+    page.fill("#title", "Bentwood chair, pair")
+    page.fill("#description", "Two chairs, solid, one small scratch on a leg.")
+    page.select_option("#category", "chairs")
+    page.get_by_text("Good", exact=True).click()
+    page.fill("#price", "twelve")
+    page.get_by_role("button", name="Publish").click()
+
+    page.wait_for_selector("#price-error")
+    assert "number" in page.locator("#price-error").inner_text()
+    assert page.locator("#photos-error").count() == 0
+    kept = page.locator(".kept-photo img")
+    assert kept.count() == 2
+    for i in range(2):
+        assert kept.nth(i).evaluate("img => img.complete && img.naturalWidth > 0")
+    assert page.locator("#title").input_value() == "Bentwood chair, pair"
+    assert page.get_by_text("Add up to 8 more photos").is_visible()
+    page.screenshot(path=shots / f"kept-photos-error-{device}.png", full_page=True)
+
+    page.fill("#price", "35")
+    page.get_by_role("button", name="Publish").click()
+    page.wait_for_url(f"{live_server}/listings/*")
+    assert page.get_by_text("Your item is on sale.").is_visible()
+    assert page.locator(".gallery__slide img").count() == 2
+    page.screenshot(path=shots / f"kept-photos-listing-{device}.png", full_page=True)
+    context.close()

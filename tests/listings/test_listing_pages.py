@@ -69,11 +69,12 @@ def test_sell_form_errors_keep_the_input_and_store_nothing(
     assert 'id="title-error"' in text
     assert "A price has at most two decimals." in text
     assert "Choose a category." in text
-    assert "Please choose your photos again." in text
+    assert text.count('name="kept_photos"') == 1  # the photo is kept for the next submit
     assert 'value="12.345"' in text
     assert "Steel frame" in text
     assert _count(session, Listing) == 0
-    assert set(media_dir.rglob("*.jpg")) == before
+    # Nothing in the database; only the kept photo, pending, in the photo store.
+    assert {p.parent.parent.name for p in set(media_dir.rglob("*.jpg")) - before} == {"pending"}
 
 
 def test_a_bad_photo_leaves_no_listing_and_no_files(
@@ -87,7 +88,9 @@ def test_a_bad_photo_leaves_no_listing_and_no_files(
     assert "fake.jpg" in response.text
     assert _count(session, Listing) == 0
     assert _count(session, ListingPhoto) == 0
-    assert set(media_dir.rglob("*.jpg")) == before
+    # The good photo waits, pending, for the next submit; the bad one is nowhere.
+    assert response.text.count('name="kept_photos"') == 1
+    assert {p.parent.parent.name for p in set(media_dir.rglob("*.jpg")) - before} == {"pending"}
 
 
 def test_publishing_needs_a_photo_but_a_draft_does_not(

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import math
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, ImageChops, ImageOps, ImageStat
 
 from listings import photos
 from listings.photos import InvalidPhoto
@@ -286,3 +289,148 @@ def test_shared_demo_photos_are_never_deleted(media_dir: Any) -> None:
     finally:
         for p in written:
             p.unlink()
+
+
+# --- Bounded decodes -----------------------------------------------------------------------
+
+
+def smooth(width: int, height: int) -> Image.Image:
+    """Colour noise blown up: detail at every scale, like a photo, and a small JPEG."""
+    bands = [Image.effect_noise((max(width // 40, 1), max(height // 40, 1)), 80) for _ in "RGB"]
+    return Image.merge("RGB", bands).resize((width, height), Image.Resampling.BICUBIC)
+
+
+def psnr(a: Image.Image, b: Image.Image) -> float:
+    difference = ImageChops.difference(a.convert("RGB"), b.convert("RGB"))
+    mse = sum(v * v for v in ImageStat.Stat(difference).rms) / 3
+    return 99.0 if mse == 0 else 10 * math.log10(255**2 / mse)
+
+
+def test_decodes_wait_for_a_slot(monkeypatch: pytest.MonkeyPatch) -> None:
+    slots = photos.DecodeSlots(2)
+    monkeypatch.setattr(photos, "decode_slots", slots)
+    release = threading.Event()
+    lock = threading.Lock()
+    in_flight = most = 0
+    real = photos._decode_and_encode
+
+    def counted(data: bytes, name: str) -> photos.ProcessedPhoto:
+        nonlocal in_flight, most
+        with lock:
+            in_flight += 1
+            most = max(most, in_flight)
+        try:
+            release.wait(timeout=60)
+            return real(data, name)
+        finally:
+            with lock:
+                in_flight -= 1
+
+    monkeypatch.setattr(photos, "_decode_and_encode", counted)
+    source = encode(noisy(400, 300), "JPEG")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = [pool.submit(photos.process, source) for _ in range(8)]
+        # Two decode, six wait for a slot: the state holds until the two are let go.
+        assert slots.wait_until(lambda s: s.busy == 2 and s.waiting == 6, timeout=60)
+        assert in_flight == 2
+        release.set()
+        results = [future.result(timeout=60) for future in futures]
+    assert most == 2
+    assert all((r.width, r.height) == (400, 300) for r in results)
+    assert (slots.busy, slots.waiting) == (0, 0)
+
+
+def test_the_process_wide_slots_follow_the_setting() -> None:
+    assert photos.decode_slots.limit == settings.photo_decodes_at_once
+
+
+def test_a_refused_photo_frees_its_slot(monkeypatch: pytest.MonkeyPatch) -> None:
+    slots = photos.DecodeSlots(1)
+    monkeypatch.setattr(photos, "decode_slots", slots)
+    whole = encode(noisy(400, 300), "JPEG")
+    for _ in range(3):  # with a leaked slot the second would wait forever
+        with pytest.raises(InvalidPhoto):
+            photos.process(whole[: len(whole) // 2], filename="cut.jpg")
+    assert slots.busy == 0
+    assert photos.process(whole).width == 400
+
+
+def test_over_the_pixel_budget_is_refused_from_the_header(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(settings, "max_photo_pixels", 1_000_000)
+
+    def no_decode(data: bytes, name: str) -> photos.ProcessedPhoto:
+        raise AssertionError("a photo over the budget must not be decoded")
+
+    monkeypatch.setattr(photos, "_decode_and_encode", no_decode)
+    with pytest.raises(InvalidPhoto) as caught:
+        photos.process(encode(Image.new("RGB", (1001, 1000), "red"), "JPEG"), filename="big.jpg")
+    assert caught.value.field == "photos"
+    assert caught.value.status_code == 422
+    assert "big.jpg has too many pixels (1001×1000, 1.0 megapixels)" in caught.value.message
+    assert "the most we take is 1 megapixels" in caught.value.message
+
+
+def test_large_jpeg_is_decoded_at_reduced_scale(monkeypatch: pytest.MonkeyPatch) -> None:
+    decoded: list[tuple[int, int]] = []
+    real = photos._flattened
+
+    def spy(image: Image.Image) -> Image.Image:
+        decoded.append(image.size)
+        return real(image)
+
+    monkeypatch.setattr(photos, "_flattened", spy)
+    result = photos.process(encode(smooth(6400, 4800), "JPEG", quality=85))
+    # Half scale: still at least twice the 1600x1200 display size, a quarter of the pixels.
+    assert decoded == [(3200, 2400)]
+    assert (result.width, result.height) == (1600, 1200)
+
+
+def test_large_png_is_reduced_before_it_is_flattened(monkeypatch: pytest.MonkeyPatch) -> None:
+    decoded: list[tuple[int, int]] = []
+    real = photos._flattened
+
+    def spy(image: Image.Image) -> Image.Image:
+        decoded.append(image.size)
+        return real(image)
+
+    monkeypatch.setattr(photos, "_flattened", spy)
+    result = photos.process(encode(Image.new("RGBA", (6400, 3200), (0, 0, 255, 128)), "PNG"))
+    assert decoded == [(3200, 1600)]
+    assert (result.width, result.height) == (1600, 800)
+    pixel = decode(result.display).getpixel((800, 400))
+    assert isinstance(pixel, tuple)
+    assert pixel[2] > 200 and 100 < pixel[0] < 160  # half-transparent blue on white
+
+
+def _before(data: bytes, edge: int, quality: int) -> Image.Image:
+    """What intake made before decoding was bounded: full decode, then thumbnail()."""
+    with Image.open(io.BytesIO(data)) as opened:
+        opened.load()
+        image = ImageOps.exif_transpose(opened).convert("RGB")
+    image.thumbnail((edge, edge), Image.Resampling.LANCZOS)
+    return decode(encode(image, "JPEG", quality=quality, optimize=True, progressive=True))
+
+
+@pytest.mark.parametrize(("size", "orientation"), [((6400, 4800), 1), ((6600, 4400), 6)])
+def test_reduced_decoding_keeps_sizes_and_quality(size: tuple[int, int], orientation: int) -> None:
+    source = smooth(*size)
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = orientation
+    data = encode(source, "JPEG", quality=90, exif=exif)
+    upright = source.rotate(-90, expand=True) if orientation == 6 else source
+    result = photos.process(data)
+    for edge, quality, made in ((1600, 85, result.display), (480, 80, result.thumb)):
+        now, before = decode(made), _before(data, edge, quality)
+        assert now.size == before.size
+        # Measured against a fair downscale of the pristine picture, as good as before.
+        fair = upright.resize(now.size, Image.Resampling.LANCZOS)
+        assert psnr(now, fair) >= psnr(before, fair) - 0.5
+    assert (result.width, result.height) == decode(result.display).size
+
+
+def test_fitted_size_is_what_thumbnail_gives() -> None:
+    for size in [(7680, 5168), (5168, 7680), (1601, 1600), (3000, 1001), (1000, 3000), (49, 4000)]:
+        for edge in (photos.DISPLAY_EDGE, photos.THUMB_EDGE):
+            image = Image.new("L", size)
+            image.thumbnail((edge, edge))
+            assert photos.fitted_size(*size, edge) == image.size, (size, edge)
