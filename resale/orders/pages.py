@@ -297,14 +297,15 @@ def buy_page(listing_id: int, request: Request, user: CurrentUser, session: Sess
 
 
 @router.post("/listings/{listing_id}/buy")
-async def buy_submit(
+def buy_submit(
     listing_id: int,
     request: Request,
     user: CurrentUser,
     session: SessionDep,
     gateway: GatewayDep,
+    form: web.FormDep,
 ) -> Response:
-    values = web.form_values(await request.form())
+    values = web.form_values(form)
     listing = listings_service.get_visible_listing(
         session=session, listing_id=listing_id, viewer=user
     )
@@ -381,10 +382,10 @@ def cancel_submit(
 
 
 @router.post("/orders/{order_id}/ship")
-async def ship_submit(
-    request: Request, order: VisibleOrder, user: CurrentUser, session: SessionDep
+def ship_submit(
+    request: Request, order: VisibleOrder, user: CurrentUser, session: SessionDep, form: web.FormDep
 ) -> Response:
-    values = web.form_values(await request.form())
+    values = web.form_values(form)
 
     def run() -> str:
         service.ship(session=session, order=order, seller=user, tracking=values.get("tracking", ""))
@@ -394,14 +395,15 @@ async def ship_submit(
 
 
 @router.post("/orders/{order_id}/handover")
-async def handover_submit(
+def handover_submit(
     request: Request,
     order: VisibleOrder,
     user: CurrentUser,
     session: SessionDep,
     gateway: GatewayDep,
+    form: web.FormDep,
 ) -> Response:
-    values = web.form_values(await request.form())
+    values = web.form_values(form)
     without_code = values.get("mode") == "without_code"
     code = None if without_code else values.get("code", "")
     if code is not None and not "".join(code.split()):
@@ -434,10 +436,10 @@ def confirm_submit(
 
 
 @router.post("/orders/{order_id}/dispute")
-async def dispute_submit(
-    request: Request, order: VisibleOrder, user: CurrentUser, session: SessionDep
+def dispute_submit(
+    request: Request, order: VisibleOrder, user: CurrentUser, session: SessionDep, form: web.FormDep
 ) -> Response:
-    values = web.form_values(await request.form())
+    values = web.form_values(form)
 
     def run() -> str:
         service.dispute(session=session, order=order, buyer=user, reason=values.get("reason", ""))
@@ -447,14 +449,15 @@ async def dispute_submit(
 
 
 @router.post("/orders/{order_id}/resolve")
-async def resolve_submit(
+def resolve_submit(
     request: Request,
     order: VisibleOrder,
     user: CurrentUser,
     session: SessionDep,
     gateway: GatewayDep,
+    form: web.FormDep,
 ) -> Response:
-    values = web.form_values(await request.form())
+    values = web.form_values(form)
     choice = values.get("outcome")
     outcome: service.DisputeOutcome = "refund" if choice == "refund" else "release"
     if choice not in ("refund", "release"):

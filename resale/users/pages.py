@@ -63,8 +63,8 @@ def register_page(request: Request, user: OptionalUser, next: str = "/") -> Resp
 
 
 @router.post("/register")
-async def register_submit(request: Request, session: SessionDep) -> Response:
-    values = web.form_values(await request.form())
+def register_submit(request: Request, session: SessionDep, form: web.FormDep) -> Response:
+    values = web.form_values(form)
     try:
         data = UserCreate.model_validate(
             {
@@ -103,8 +103,8 @@ def login_page(request: Request, user: OptionalUser, next: str = "/") -> Respons
 
 
 @router.post("/login")
-async def login_submit(request: Request, session: SessionDep) -> Response:
-    values = web.form_values(await request.form())
+def login_submit(request: Request, session: SessionDep, form: web.FormDep) -> Response:
+    values = web.form_values(form)
     try:
         user = service.authenticate(
             session=session, email=values.get("email", ""), password=values.get("password", "")
@@ -138,8 +138,10 @@ def profile_page(request: Request, user: CurrentUser) -> Response:
 
 
 @router.post("/profile")
-async def profile_submit(request: Request, user: CurrentUser, session: SessionDep) -> Response:
-    values = web.form_values(await request.form())
+def profile_submit(
+    request: Request, user: CurrentUser, session: SessionDep, form: web.FormDep
+) -> Response:
+    values = web.form_values(form)
     try:
         data = ProfileUpdate.model_validate(
             {"display_name": values.get("display_name", ""), **web.location_from_form(values)}
