@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import exc as sa_exc
+
 
 class ResaleError(Exception):
     """An expected failure with a message meant for the person who caused it."""
@@ -116,6 +118,27 @@ def install_handlers(app: Any) -> None:
         # Pages validate their forms themselves; this is a malformed address.
         return error_page(request, 404, "We could not find that page.")
 
+    async def on_database_contention(request: Request, exc: Exception) -> Response:
+        # The safety net under the rule in resale.db: each path that races for a unique key
+        # answers for itself (one favourite, one account per e-mail); a race nobody foresaw
+        # is still the client's to retry (409), and a database too busy to take a write in
+        # time is a 503 with Retry-After, never a 500. Logged: each one is worth a look.
+        if isinstance(exc, sa_exc.IntegrityError):
+            log.warning(
+                "conflicting write on %s %s: %s", request.method, request.url.path, exc.orig
+            )
+            status, message, headers = 409, CONCURRENT_CHANGE, None
+        elif _is_contention(exc):
+            log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+            status, message, headers = 503, DATABASE_BUSY, {"Retry-After": "2"}
+        else:
+            return await on_unexpected(request, exc)
+        if is_api_request(request.url.path):
+            return JSONResponse({"detail": message}, status, headers=headers)
+        response = error_page(request, status, message)
+        response.headers.update(headers or {})
+        return response
+
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         if is_api_request(request.url.path):
@@ -125,4 +148,23 @@ def install_handlers(app: Any) -> None:
     app.add_exception_handler(ResaleError, on_resale_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(sa_exc.IntegrityError, on_database_contention)
+    app.add_exception_handler(sa_exc.OperationalError, on_database_contention)
+    app.add_exception_handler(sa_exc.TimeoutError, on_database_contention)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+CONCURRENT_CHANGE = "Someone changed this at the same moment. Please try again."
+DATABASE_BUSY = "We are very busy right now. Please try again in a moment."
+
+
+def _is_contention(exc: Exception) -> bool:
+    """Waiting too long for a lock or a connection: busy, not broken."""
+    if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection in time
+        return True
+    text = str(getattr(exc, "orig", exc)).lower()
+    # SQLite's write lock and our own write queue; PostgreSQL's lock and deadlock timeouts.
+    return any(
+        words in text
+        for words in ("database is locked", "write queue full", "lock timeout", "deadlock detected")
+    )
