@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ import httpx2 as httpx
 import pytest
 
 from resale.migrations import upgrade
+from tests.live import free_port
 
 CHROMIUM = Path(os.environ.get("RESALE_TEST_CHROMIUM", "/usr/bin/chromium"))
 REQUIRE_BROWSER = os.environ.get("RESALE_TEST_REQUIRE_BROWSER") == "1"
@@ -37,18 +37,12 @@ PHONE = {
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_server(data_dir: Path, log_path: Path) -> tuple[str, subprocess.Popen[bytes]]:
     """The real app in its own process on a migrated SQLite database in ``data_dir``."""
     env = {**os.environ, "RESALE_DATA_DIR": str(data_dir), "RESALE_ENV": "test"}
     env.pop("RESALE_DATABASE_URL", None)
     upgrade(f"sqlite:///{data_dir / 'resale.db'}")
-    port = _free_port()
+    port = free_port()
     log = log_path.open("w")
     process = subprocess.Popen(
         [

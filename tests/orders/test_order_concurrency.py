@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +10,6 @@ from datetime import timedelta
 
 import httpx2 as httpx
 import pytest
-import uvicorn
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -28,14 +25,9 @@ from resale.payments.models import Payout
 from resale.users.models import TokenKind
 from resale.users.service import issue_token
 from tests.factories import make_listing, make_user
+from tests.live import served
 
 BUYERS = int(__import__("os").environ.get("RACE_BUYERS", "50"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -44,19 +36,8 @@ def live_api(committed_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Itera
     from resale.app import create_app
 
     monkeypatch.setattr(db, "_engine", committed_engine)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "the test server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app()) as base:
+        yield base
 
 
 def test_fifty_buyers_race_for_one_item(live_api: str, committed_engine: Engine) -> None:

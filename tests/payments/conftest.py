@@ -23,7 +23,6 @@ import hashlib
 import hmac
 import json
 import secrets
-import socket
 import subprocess
 import sys
 import threading
@@ -40,6 +39,7 @@ import pytest
 import stripe
 
 from resale.payments.stripe_gateway import StripeGateway
+from tests.live import free_port
 
 LOCALSTRIPE = Path(sys.executable).parent / "localstripe"
 SECRET_KEY = "sk_test_resale_payments"
@@ -47,12 +47,6 @@ WEBHOOK_SECRET = "whsec_test_resale_payments"
 WEBHOOK_PATH = "/api/v1/payments/stripe/webhook"
 CARD_OK = "4242424242424242"
 CARD_DECLINED = "4000000000000341"  # localstripe declines it when charged
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

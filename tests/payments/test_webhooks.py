@@ -16,7 +16,6 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 import stripe
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
@@ -34,6 +33,7 @@ from resale.payments.models import PaymentEvent
 from resale.payments.stripe_gateway import StripeGateway
 from resale.users.models import User
 from tests.factories import make_listing, make_user
+from tests.live import served
 from tests.payments.conftest import (
     CARD_DECLINED,
     CARD_OK,
@@ -319,18 +319,8 @@ def live_app(
     from resale.app import create_app
 
     monkeypatch.setattr(db, "_engine", committed_engine)
-    port = free_port()
-    app = with_webhook(create_app(), stripe_gateway)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "the test server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(with_webhook(create_app(), stripe_gateway)) as base:
+        yield base
 
 
 @pytest.fixture
