@@ -175,6 +175,8 @@ def create_app() -> FastAPI:
         docs_url="/docs",
         redoc_url=None,
     )
+    # Refuse to start on a gateway production must not take payments with.
+    get_gateway()
     errors.install_handlers(app)
     app.add_middleware(AdmissionLimit, limit=ADMITTED_REQUESTS)
     # Outermost: a body too large for its route is refused before it takes an admission slot.

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     stripe_webhook_secret: str = ""
     # Only for tests and local fakes (localstripe); empty means Stripe's own API.
     stripe_api_base: str = ""
+    # Production refuses the development gateway unless this says so (a staging site);
+    # every page then says that no real money moves.
+    allow_dev_gateway: bool = False
     # The public address of this site, for links sent to payment pages.
     public_url: str = "http://127.0.0.1:8000"
 

@@ -21,6 +21,7 @@ from resale import security
 from resale.config import settings
 from resale.db import utcnow
 from resale.geo import PLACES_BY_SLUG, format_distance
+from resale.payments.gateway import shows_test_payments
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -167,6 +168,7 @@ def render(
         "csrf_token": security.csrf_token(request),
         "flashes": flashes,
         "is_development": settings.is_development,
+        "test_payments": shows_test_payments(),
         "search_q": request.query_params.get("q", ""),
     }
     ctx.update(context or {})
