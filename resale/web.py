@@ -173,11 +173,11 @@ def render(
     }
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
-    new_token = getattr(request.state, "new_csrf_token", None)
-    if new_token:
+    new_visitor = getattr(request.state, "new_csrf_visitor", None)
+    if new_visitor:
         response.set_cookie(
             security.CSRF_COOKIE,
-            new_token,
+            new_visitor,
             httponly=True,
             samesite="lax",
             secure=settings.secure_cookies,

@@ -35,7 +35,7 @@ def _logged_in(response: Response, token: str) -> Response:
         samesite="lax",
         secure=settings.secure_cookies,
     )
-    # A fresh CSRF token for the new login, so one seen before it is worthless.
+    # Forms are now bound to the new session; the visitor id from before it goes.
     response.delete_cookie(security.CSRF_COOKIE)
     return response
 
@@ -123,6 +123,8 @@ def logout(request: Request, session: SessionDep) -> Response:
         service.revoke_token(session=session, token=token)
     response = web.redirect("/", flash="You are logged out.", kind="info")
     response.delete_cookie(security.SESSION_COOKIE)
+    # The next page gives a new visitor id: no token from before this session works again.
+    response.delete_cookie(security.CSRF_COOKIE)
     return response
 
 
