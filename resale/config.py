@@ -23,7 +23,8 @@ class Settings(BaseSettings):
 
     session_days: int = Field(default=30, ge=1)
     api_token_days: int = Field(default=7, ge=1)
-    secure_cookies: bool = False
+    # Session, CSRF and flash cookies only over HTTPS; unset means on in production.
+    secure_cookies: bool | None = None
 
     max_photo_bytes: int = 10 * 1024 * 1024
     max_photos_per_listing: int = 10
@@ -97,6 +98,11 @@ class Settings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.env == "development"
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Whether our cookies carry ``Secure``: as set, else only in production."""
+        return self.env == "production" if self.secure_cookies is None else self.secure_cookies
 
 
 settings = Settings()

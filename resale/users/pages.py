@@ -27,14 +27,7 @@ def _place_slug_for(user: User) -> str:
 
 
 def _logged_in(response: Response, token: str) -> Response:
-    response.set_cookie(
-        security.SESSION_COOKIE,
-        token,
-        max_age=settings.session_days * 86400,
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-    )
+    web.set_cookie(response, security.SESSION_COOKIE, token, max_age=settings.session_days * 86400)
     # Forms are now bound to the new session; the visitor id from before it goes.
     response.delete_cookie(security.CSRF_COOKIE)
     return response
