@@ -28,6 +28,7 @@ from matching import serving as matching_serving
 from resale import errors, limits, web
 from resale.config import settings
 from resale.db import POOL_OVERFLOW, POOL_SIZE, SessionDep, get_engine, utcnow
+from resale.headers import SecurityHeaders
 from resale.orders import pages as order_pages
 from resale.orders import routes as order_routes
 from resale.orders import service as order_service
@@ -179,8 +180,10 @@ def create_app() -> FastAPI:
     get_gateway()
     errors.install_handlers(app)
     app.add_middleware(AdmissionLimit, limit=ADMITTED_REQUESTS)
-    # Outermost: a body too large for its route is refused before it takes an admission slot.
+    # A body too large for its route is refused before it takes an admission slot.
     app.add_middleware(limits.BodyLimit)
+    # Outermost: every response gets the security headers, early refusals (413) too.
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")

@@ -71,9 +71,10 @@ def test_an_allowed_staging_site_runs_and_every_page_says_test_payments(
         for path in ("/", "/login", "/search?q=lamp", "/impact", "/no-such-page"):
             page = httpx.get(base + path)
             assert BANNER in page.text, path
-        # Production's default: cookies only over HTTPS.
+        # Production defaults: cookies only over HTTPS, and HSTS.
         login = httpx.get(base + "/login")
         assert "secure" in login.headers["set-cookie"].lower()
+        assert login.headers["strict-transport-security"].startswith("max-age=")
     finally:
         stop_server(process)
 
