@@ -25,7 +25,7 @@ from matching import pages as matching_pages
 from matching import routes as matching_routes
 from matching import service as matching_service
 from matching import serving as matching_serving
-from resale import errors, limits, web
+from resale import docs, errors, limits, web
 from resale.config import settings
 from resale.db import POOL_OVERFLOW, POOL_SIZE, SessionDep, get_engine, utcnow
 from resale.headers import SecurityHeaders
@@ -173,7 +173,7 @@ def create_app() -> FastAPI:
         summary="A second-hand marketplace with a carbon figure for every trade.",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # our own /docs and /redoc (resale.docs), without a CDN
         redoc_url=None,
     )
     # Refuse to start on a gateway production must not take payments with.
@@ -190,6 +190,7 @@ def create_app() -> FastAPI:
     matching_pages.register()
     for router in (
         health,
+        docs.router,
         user_routes.router,
         listing_routes.router,
         order_routes.router,

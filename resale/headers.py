@@ -26,6 +26,16 @@ CONTENT_SECURITY_POLICY: dict[str, str] = {
     "form-action": "'self'",
 }
 
+# ReDoc (/redoc, our own copy in static/vendor/) needs more, on its page only: its
+# styled-components write <style> elements (inline styles), and it searches in a web worker
+# started from a blob: URL. Swagger UI (/docs) holds under the pages' policy.
+RELAXED_PATHS = ("/redoc",)
+REDOC_POLICY: dict[str, str] = {
+    **CONTENT_SECURITY_POLICY,
+    "style-src": "'self' 'unsafe-inline'",
+    "worker-src": "'self' blob:",
+}
+
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(self), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=()"
@@ -38,11 +48,13 @@ def policy_text(policy: dict[str, str]) -> str:
 
 
 _PAGE_CSP = policy_text(CONTENT_SECURITY_POLICY)
+_REDOC_CSP = policy_text(REDOC_POLICY)
 
 
 def headers_for(scope: Scope) -> Iterable[tuple[str, str]]:
     """The security headers for a response to the request in ``scope``."""
-    yield "Content-Security-Policy", _PAGE_CSP
+    path = scope.get("path", "")
+    yield "Content-Security-Policy", _REDOC_CSP if path in RELAXED_PATHS else _PAGE_CSP
     yield "X-Content-Type-Options", "nosniff"
     yield "X-Frame-Options", "DENY"
     yield "Referrer-Policy", "strict-origin-when-cross-origin"

@@ -1,5 +1,5 @@
-"""Security headers on every kind of response, and one policy without 'unsafe-inline' that
-the templates keep (no inline script, style or handler)."""
+"""Security headers on every kind of response, one policy without 'unsafe-inline' that the
+templates keep (no inline script, style or handler), and API docs served from our files."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from resale import headers
-from resale.web import TEMPLATES_DIR
+from resale.web import STATIC_DIR, TEMPLATES_DIR
 
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -140,3 +140,39 @@ def test_the_inline_check_finds_what_it_looks_for() -> None:
     assert not any(
         p.search('<script src="/static/js/app.js" defer></script>') for p in INLINE.values()
     )
+
+
+# --- the API docs -----------------------------------------------------------------------
+
+ASSET = re.compile(r'\b(?:src|href|spec-url|data-openapi-url)="([^"]*)"')
+
+
+@pytest.mark.parametrize(
+    ("path", "csp"),
+    [("/docs", PAGE_CSP), ("/redoc", headers.policy_text(headers.REDOC_POLICY))],
+)
+def test_the_docs_pages_use_only_our_own_files(client: TestClient, path: str, csp: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert_secured(response, csp)
+    urls = ASSET.findall(response.text)
+    assert urls, "the page should load its viewer"
+    for url in urls:
+        assert url.startswith(("/static/", "/openapi.json")), url
+        if url.startswith("/static/"):
+            assert client.get(url).status_code == 200, url
+    assert not INLINE["inline script"].search(response.text)
+
+
+def test_the_docs_viewers_are_the_vendored_files() -> None:
+    vendor = STATIC_DIR / "vendor"
+    for name in (
+        "swagger-ui/swagger-ui-bundle.js",
+        "swagger-ui/swagger-ui.css",
+        "swagger-ui/LICENSE",
+        "redoc/redoc.standalone.js",
+        "redoc/LICENSE",
+    ):
+        assert (vendor / name).stat().st_size > 0, name
+    # Nothing in them fetched from a CDN at run time (ReDoc's logo was the one such URL).
+    assert "cdn.redoc.ly" not in (vendor / "redoc/redoc.standalone.js").read_text()
