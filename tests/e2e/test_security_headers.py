@@ -73,7 +73,9 @@ def market(live_server: str) -> dict[str, Any]:
     other_id = sell(seller, "Linen curtains", 3000, None, category="decor")
     ordered = buyer.post("/api/v1/orders", json={"listing_id": other_id, "fulfilment": "pickup"})
     assert ordered.status_code == 201, ordered.text
-    return {"listing": listing_id, "order": ordered.json()["id"]}
+    pay_page = ordered.json()["payment"]["next_action_url"]  # the dev gateway's pay page
+    assert pay_page
+    return {"listing": listing_id, "order": ordered.json()["id"], "pay_page": pay_page}
 
 
 @pytest.fixture
@@ -113,6 +115,7 @@ def test_pages_for_members_hold_under_the_policy(
                 f"/listings/{market['listing']}",
                 f"/listings/{market['listing']}/buy",
                 f"/orders/{market['order']}",
+                market["pay_page"],
                 "/me/purchases",
                 "/me/carbon",
                 "/me/favorites",
