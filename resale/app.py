@@ -25,9 +25,10 @@ from matching import pages as matching_pages
 from matching import routes as matching_routes
 from matching import service as matching_service
 from matching import serving as matching_serving
-from resale import errors, limits, web
+from resale import docs, errors, limits, web
 from resale.config import settings
 from resale.db import POOL_OVERFLOW, POOL_SIZE, SessionDep, get_engine, utcnow
+from resale.headers import SecurityHeaders
 from resale.orders import pages as order_pages
 from resale.orders import routes as order_routes
 from resale.orders import service as order_service
@@ -172,19 +173,24 @@ def create_app() -> FastAPI:
         summary="A second-hand marketplace with a carbon figure for every trade.",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # our own /docs and /redoc (resale.docs), without a CDN
         redoc_url=None,
     )
+    # Refuse to start on a gateway production must not take payments with.
+    get_gateway()
     errors.install_handlers(app)
     app.add_middleware(AdmissionLimit, limit=ADMITTED_REQUESTS)
-    # Outermost: a body too large for its route is refused before it takes an admission slot.
+    # A body too large for its route is refused before it takes an admission slot.
     app.add_middleware(limits.BodyLimit)
+    # Outermost: every response gets the security headers, early refusals (413) too.
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")
     matching_pages.register()
     for router in (
         health,
+        docs.router,
         user_routes.router,
         listing_routes.router,
         order_routes.router,

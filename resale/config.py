@@ -23,7 +23,8 @@ class Settings(BaseSettings):
 
     session_days: int = Field(default=30, ge=1)
     api_token_days: int = Field(default=7, ge=1)
-    secure_cookies: bool = False
+    # Session, CSRF and flash cookies only over HTTPS; unset means on in production.
+    secure_cookies: bool | None = None
 
     max_photo_bytes: int = 10 * 1024 * 1024
     max_photos_per_listing: int = 10
@@ -62,6 +63,9 @@ class Settings(BaseSettings):
     stripe_webhook_secret: str = ""
     # Only for tests and local fakes (localstripe); empty means Stripe's own API.
     stripe_api_base: str = ""
+    # Production refuses the development gateway unless this says so (a staging site);
+    # every page then says that no real money moves.
+    allow_dev_gateway: bool = False
     # The public address of this site, for links sent to payment pages.
     public_url: str = "http://127.0.0.1:8000"
 
@@ -94,6 +98,11 @@ class Settings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.env == "development"
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Whether our cookies carry ``Secure``: as set, else only in production."""
+        return self.env == "production" if self.secure_cookies is None else self.secure_cookies
 
 
 settings = Settings()

@@ -78,7 +78,7 @@ def install_handlers(app: Any) -> None:
     from fastapi.responses import JSONResponse, Response
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
-    from resale import web
+    from resale import headers, web
 
     log = logging.getLogger("resale.errors")
 
@@ -141,9 +141,16 @@ def install_handlers(app: Any) -> None:
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
+        response: Response
         if is_api_request(request.url.path):
-            return JSONResponse({"detail": "Internal server error"}, 500)
-        return error_page(request, 500, "Something went wrong on our side. Please try again.")
+            response = JSONResponse({"detail": "Internal server error"}, 500)
+        else:
+            response = error_page(
+                request, 500, "Something went wrong on our side. Please try again."
+            )
+        # Starlette answers this one from outside every middleware, ours for headers too.
+        headers.add_headers(response.headers, request.scope)
+        return response
 
     app.add_exception_handler(ResaleError, on_resale_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)

@@ -1,4 +1,9 @@
-"""Password hashing, opaque login tokens, and CSRF tokens for forms."""
+"""Password hashing, opaque login tokens, and CSRF tokens for forms.
+
+A form's CSRF token is an HMAC, with the app's secret, over what the browser is signed in
+with: the session token's digest, or before sign-in a random visitor id in its own cookie.
+A token from another session, or from before signing in or out, is worth nothing.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Request
 
+from resale.config import settings
 from resale.errors import CsrfFailed
 
 SESSION_COOKIE = "resale_session"
+# The anonymous visitor's random id, that forms before sign-in are bound to (not the token).
 CSRF_COOKIE = "resale_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -47,14 +54,39 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _csrf_binding(request: Request) -> str | None:
+    """What this browser's tokens are bound to: its session, else its visitor id."""
+    session = request.cookies.get(SESSION_COOKIE)
+    if session:
+        return f"session:{token_digest(session)}"
+    visitor = request.cookies.get(CSRF_COOKIE)
+    return f"visitor:{visitor}" if visitor else None
+
+
+def _csrf_for(binding: str) -> str:
+    key = f"csrf:{settings.secret_key}".encode()
+    return hmac.new(key, binding.encode(), hashlib.sha256).hexdigest()
+
+
 def csrf_token(request: Request) -> str:
-    """The CSRF token for forms on this page; a new one is set as a cookie by ``web.render``."""
-    token = getattr(request.state, "csrf_token", None) or request.cookies.get(CSRF_COOKIE)
-    if not token:
-        token = secrets.token_urlsafe(32)
-        request.state.new_csrf_token = token
-    request.state.csrf_token = token
-    return str(token)
+    """The CSRF token for forms on this page. A visitor without a session or a visitor id
+    gets a new id, set as a cookie by ``web.render`` (``request.state.new_csrf_visitor``)."""
+    token = getattr(request.state, "csrf_token", None)
+    if token:
+        return str(token)
+    binding = _csrf_binding(request)
+    if binding is None:
+        visitor = secrets.token_urlsafe(32)
+        request.state.new_csrf_visitor = visitor
+        binding = f"visitor:{visitor}"
+    request.state.csrf_token = token = _csrf_for(binding)
+    return token
+
+
+def csrf_valid(request: Request, sent: str | None) -> bool:
+    """Whether ``sent`` is the token of this browser's session (or visitor id)."""
+    binding = _csrf_binding(request)
+    return binding is not None and same_token(_csrf_for(binding), sent)
 
 
 def same_token(a: str | None, b: str | None) -> bool:
@@ -62,16 +94,15 @@ def same_token(a: str | None, b: str | None) -> bool:
 
 
 async def verify_csrf(request: Request) -> None:
-    """Refuse a state-changing browser request whose form (or header) lacks the cookie's token."""
+    """Refuse a state-changing browser request whose form (or header) lacks its token."""
     if request.method in {"GET", "HEAD", "OPTIONS"}:
         return
-    cookie = request.cookies.get(CSRF_COOKIE)
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    if not same_token(cookie, sent):
+    if not csrf_valid(request, sent):
         raise CsrfFailed()
 
 

@@ -21,6 +21,7 @@ from resale import security
 from resale.config import settings
 from resale.db import utcnow
 from resale.geo import PLACES_BY_SLUG, format_distance
+from resale.payments.gateway import shows_test_payments
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -92,17 +93,20 @@ def _flash_decode(cookie: str | None) -> list[dict[str, str]]:
     return [m for m in data if isinstance(m, dict)] if isinstance(data, list) else []
 
 
+def set_cookie(response: Response, name: str, value: str, *, max_age: int | None = None) -> None:
+    """Every cookie of ours: out of scripts' reach, not sent on cross-site posts, and
+    ``Secure`` as ``settings.cookies_secure`` says (by default in production)."""
+    response.set_cookie(
+        name, value, max_age=max_age, httponly=True, samesite="lax", secure=settings.cookies_secure
+    )
+
+
 def redirect(url: str, *, flash: str | None = None, kind: str = "success") -> RedirectResponse:
     """A 303 redirect after a form post, optionally carrying a one-time message."""
     response = RedirectResponse(url, status_code=303)
     if flash:
-        response.set_cookie(
-            FLASH_COOKIE,
-            _flash_encode([{"kind": kind, "text": flash}]),
-            max_age=60,
-            httponly=True,
-            samesite="lax",
-            secure=settings.secure_cookies,
+        set_cookie(
+            response, FLASH_COOKIE, _flash_encode([{"kind": kind, "text": flash}]), max_age=60
         )
     return response
 
@@ -167,19 +171,14 @@ def render(
         "csrf_token": security.csrf_token(request),
         "flashes": flashes,
         "is_development": settings.is_development,
+        "test_payments": shows_test_payments(),
         "search_q": request.query_params.get("q", ""),
     }
     ctx.update(context or {})
     response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
-    new_token = getattr(request.state, "new_csrf_token", None)
-    if new_token:
-        response.set_cookie(
-            security.CSRF_COOKIE,
-            new_token,
-            httponly=True,
-            samesite="lax",
-            secure=settings.secure_cookies,
-        )
+    new_visitor = getattr(request.state, "new_csrf_visitor", None)
+    if new_visitor:
+        set_cookie(response, security.CSRF_COOKIE, new_visitor)
     if flashes:
         response.delete_cookie(FLASH_COOKIE)
     return response

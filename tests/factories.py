@@ -6,6 +6,7 @@ import io
 import itertools
 import math
 import random
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -103,14 +104,20 @@ def browser_login(client: TestClient, session: Session, user: User) -> None:
     client.cookies.set(SESSION_COOKIE, token)
 
 
-def csrf(client: TestClient, path: str = "/") -> str:
-    """Load a page so the CSRF cookie is set, and return the token to send with forms."""
-    from resale.security import CSRF_COOKIE
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
-    client.get(path)
-    token = client.cookies.get(CSRF_COOKIE)
-    assert token, "a page should set the CSRF cookie"
-    return token
+
+def page_csrf(html: str) -> str:
+    """The CSRF token a page carries for its forms and scripts (its ``csrf-token`` meta)."""
+    found = CSRF_META.search(html)
+    assert found, "a page should carry its CSRF token in a csrf-token meta tag"
+    return found.group(1)
+
+
+def csrf(client: TestClient, path: str = "/") -> str:
+    """Load a page (which sets the visitor cookie if need be) and return the token it
+    gives for forms: bound to the client's session, or to its visitor id before sign-in."""
+    return page_csrf(client.get(path).text)
 
 
 # --- search fixtures: points at chosen distances, bulk listings --------------------------

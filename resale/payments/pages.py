@@ -6,7 +6,9 @@ gateway's event through the same webhook handler Stripe's events go through.
 
 from __future__ import annotations
 
-from fastapi import Request, Response
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
 from sqlmodel import Session
 
 from listings import service as listings_service
@@ -18,23 +20,28 @@ from resale.orders.models import Order
 from resale.payments import webhooks
 from resale.payments.dependencies import GatewayDep
 from resale.payments.dev_gateway import DevGateway
-from resale.payments.gateway import GatewayError, Payment, PaymentGateway, PaymentStatus
+from resale.payments.gateway import GatewayError, Payment, PaymentStatus
 from resale.users.dependencies import CurrentUser, page_router
 from resale.users.models import User
 
+
+def dev_gateway_only(gateway: GatewayDep) -> DevGateway:
+    """These pages exist only while the development gateway is the one in use."""
+    if not isinstance(gateway, DevGateway):
+        raise NotFound("We could not find that page.")
+    return gateway
+
+
+DevGatewayDep = Annotated[DevGateway, Depends(dev_gateway_only)]
+
 router = page_router()
+# First, before the CSRF check and the login: without the dev gateway nothing is here (404).
+router.dependencies.insert(0, Depends(dev_gateway_only))
 
 
 class NoSuchPayment(NotFound):
     def __init__(self) -> None:
         super().__init__("There is no such payment.")
-
-
-def _dev(gateway: PaymentGateway) -> DevGateway:
-    """The pay page exists only while the development gateway is the one configured."""
-    if not isinstance(gateway, DevGateway):
-        raise NotFound("We could not find that page.")
-    return gateway
 
 
 def _order_paid_by(session: Session, ref: str, user: User) -> Order | None:
@@ -54,9 +61,8 @@ def _payment(gateway: DevGateway, ref: str) -> Payment:
 
 @router.get("/payments/dev/{ref}")
 def dev_pay_page(
-    ref: str, request: Request, user: CurrentUser, session: SessionDep, gateway: GatewayDep
+    ref: str, request: Request, user: CurrentUser, session: SessionDep, dev: DevGatewayDep
 ) -> Response:
-    dev = _dev(gateway)
     order = _order_paid_by(session, ref, user)
     payment = _payment(dev, ref)
     if order is None:
@@ -78,10 +84,7 @@ def dev_pay_page(
     )
 
 
-def _decide(
-    ref: str, *, succeed: bool, user: User, session: Session, gateway: PaymentGateway
-) -> Response:
-    dev = _dev(gateway)
+def _decide(ref: str, *, succeed: bool, user: User, session: Session, dev: DevGateway) -> Response:
     order = _order_paid_by(session, ref, user)
     if order is None:
         _payment(dev, ref)  # 404 for a payment that never existed
@@ -99,11 +102,11 @@ def _decide(
 
 @router.post("/payments/dev/{ref}/succeed")
 def dev_pay_succeed(
-    ref: str, user: CurrentUser, session: SessionDep, gateway: GatewayDep
+    ref: str, user: CurrentUser, session: SessionDep, dev: DevGatewayDep
 ) -> Response:
-    return _decide(ref, succeed=True, user=user, session=session, gateway=gateway)
+    return _decide(ref, succeed=True, user=user, session=session, dev=dev)
 
 
 @router.post("/payments/dev/{ref}/fail")
-def dev_pay_fail(ref: str, user: CurrentUser, session: SessionDep, gateway: GatewayDep) -> Response:
-    return _decide(ref, succeed=False, user=user, session=session, gateway=gateway)
+def dev_pay_fail(ref: str, user: CurrentUser, session: SessionDep, dev: DevGatewayDep) -> Response:
+    return _decide(ref, succeed=False, user=user, session=session, dev=dev)

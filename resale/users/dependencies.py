@@ -39,9 +39,7 @@ def optional_user(
             user is not None
             and request.method not in {"GET", "HEAD", "OPTIONS"}
             and request.url.path.startswith("/api/")
-            and not security.same_token(
-                request.cookies.get(security.CSRF_COOKIE), request.headers.get(security.CSRF_HEADER)
-            )
+            and not security.csrf_valid(request, request.headers.get(security.CSRF_HEADER))
         ):
             raise CsrfFailed()
     request.state.user = user

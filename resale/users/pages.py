@@ -27,15 +27,8 @@ def _place_slug_for(user: User) -> str:
 
 
 def _logged_in(response: Response, token: str) -> Response:
-    response.set_cookie(
-        security.SESSION_COOKIE,
-        token,
-        max_age=settings.session_days * 86400,
-        httponly=True,
-        samesite="lax",
-        secure=settings.secure_cookies,
-    )
-    # A fresh CSRF token for the new login, so one seen before it is worthless.
+    web.set_cookie(response, security.SESSION_COOKIE, token, max_age=settings.session_days * 86400)
+    # Forms are now bound to the new session; the visitor id from before it goes.
     response.delete_cookie(security.CSRF_COOKIE)
     return response
 
@@ -123,6 +116,8 @@ def logout(request: Request, session: SessionDep) -> Response:
         service.revoke_token(session=session, token=token)
     response = web.redirect("/", flash="You are logged out.", kind="info")
     response.delete_cookie(security.SESSION_COOKIE)
+    # The next page gives a new visitor id: no token from before this session works again.
+    response.delete_cookie(security.CSRF_COOKIE)
     return response
 
 

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx2 as httpx
 import pytest
 
-from resale.migrations import upgrade
-from tests.live import free_port
+from tests.live import start_server, stop_server
 
 CHROMIUM = Path(os.environ.get("RESALE_TEST_CHROMIUM", "/usr/bin/chromium"))
 REQUIRE_BROWSER = os.environ.get("RESALE_TEST_REQUIRE_BROWSER") == "1"
@@ -35,47 +30,6 @@ PHONE = {
     "has_touch": True,
 }
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-
-
-def start_server(data_dir: Path, log_path: Path) -> tuple[str, subprocess.Popen[bytes]]:
-    """The real app in its own process on a migrated SQLite database in ``data_dir``."""
-    env = {**os.environ, "RESALE_DATA_DIR": str(data_dir), "RESALE_ENV": "test"}
-    env.pop("RESALE_DATABASE_URL", None)
-    upgrade(f"sqlite:///{data_dir / 'resale.db'}")
-    port = free_port()
-    log = log_path.open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "resale.app:create_app",
-            "--factory",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    log.close()  # the child has its own copy
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                return base, process
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the app did not start; see {log_path}")
-        time.sleep(0.2)
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

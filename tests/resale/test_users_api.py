@@ -15,7 +15,7 @@ from resale.db import utcnow
 from resale.geo import haversine_km, rounded_km
 from resale.users.models import AuthToken, User
 from resale.users.service import WRONG_CREDENTIALS
-from tests.factories import PASSWORD, api_headers, browser_login, make_listing, make_user
+from tests.factories import PASSWORD, api_headers, browser_login, csrf, make_listing, make_user
 
 REGISTER = "/api/v1/auth/register"
 TOKEN = "/api/v1/auth/token"
@@ -351,14 +351,18 @@ def test_api_with_session_cookie_needs_the_csrf_header(
     user = make_user(session, display_name="Kept")
     browser_login(client, session, user)
     assert client.get(ME).status_code == 200  # reading needs no CSRF token
-    client.cookies.set(security.CSRF_COOKIE, "csrf-value-123")
     forged = client.put(ME, json={"display_name": "Hacked"})
     assert forged.status_code == 403
+    # Nor with a token of the visitor's own making, or from another session.
+    client.cookies.set(security.CSRF_COOKIE, "csrf-value-123")
+    made_up = client.put(
+        ME, json={"display_name": "Hacked"}, headers={security.CSRF_HEADER: "csrf-value-123"}
+    )
+    assert made_up.status_code == 403
     session.refresh(user)
     assert user.display_name == "Kept"
-    ok = client.put(
-        ME, json={"display_name": "Mine"}, headers={security.CSRF_HEADER: "csrf-value-123"}
-    )
+    token = csrf(client)  # what the page's meta tag gives its scripts
+    ok = client.put(ME, json={"display_name": "Mine"}, headers={security.CSRF_HEADER: token})
     assert ok.status_code == 200, ok.text
     assert ok.json()["display_name"] == "Mine"
 
