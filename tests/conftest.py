@@ -10,6 +10,7 @@ import os
 import secrets
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 # Settings are read once at import: point them at a scratch directory first.
@@ -34,6 +35,8 @@ from sqlmodel import Session  # noqa: E402
 
 from resale.db import get_session, make_engine, request_scope  # noqa: E402
 from resale.migrations import upgrade  # noqa: E402
+from resale.ratelimit.storage import DatabaseStorage  # noqa: E402
+from resale.users.throttle import LoginThrottle, login_throttle  # noqa: E402
 
 POSTGRES_URL = os.environ.get(
     "RESALE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -171,8 +174,18 @@ def app(session: Session) -> Iterator[object]:
             raise
 
     application.dependency_overrides[get_session] = test_session
+    throttle = LoginThrottle.from_settings(DatabaseStorage(lambda: _savepoint(session)))
+    application.dependency_overrides[login_throttle] = lambda: throttle
     yield application
     application.dependency_overrides.clear()
+
+
+@contextmanager
+def _savepoint(session: Session) -> Iterator[sa.Connection]:
+    """The login throttle's own short transactions, as savepoints of the test's transaction."""
+    connection = session.connection()
+    with connection.begin_nested():
+        yield connection
 
 
 @pytest.fixture
