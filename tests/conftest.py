@@ -45,6 +45,25 @@ REQUIRE_POSTGRES = os.environ.get("RESALE_TEST_REQUIRE_POSTGRES") == "1"
 _postgres_skip_reason: str | None = None
 
 
+REDIS_URL = os.environ.get("RESALE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REQUIRE_REDIS = os.environ.get("RESALE_TEST_REQUIRE_REDIS") == "1"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis server that answers (skipped, or failed in CI, when none does)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        reason = f"Redis not answering at {REDIS_URL}: {exc}"
+        if REQUIRE_REDIS:
+            pytest.fail(f"{reason} (RESALE_TEST_REQUIRE_REDIS=1)", pytrace=False)
+        pytest.skip(f"{reason}; set RESALE_TEST_REDIS_URL to run these tests on Redis")
+    return REDIS_URL
+
+
 def _postgres_engine() -> Iterator[Engine]:
     """A fresh database on the PostgreSQL server for this run, dropped afterwards."""
     global _postgres_skip_reason

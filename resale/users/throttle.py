@@ -97,7 +97,8 @@ class LoginThrottle:
             if not self.limiter.hit(counter.item, counter.identifier):
                 ends = self.limiter.get_window_stats(counter.item, counter.identifier).reset_time
                 self._give_back(taken)
-                retry_after = max(1, math.ceil(ends - self.clock()))
+                # One second more than the time left: Redis tells it in whole seconds, cut.
+                retry_after = max(0, math.ceil(ends - self.clock())) + 1
                 raise TooManyAttempts(retry_after=retry_after, by_address=counter.by_address)
         return LoginAttempt(self, taken)
 
