@@ -143,7 +143,9 @@ class AdmissionLimit:
     its worker thread back between dependencies and the endpoint. With more requests inside
     than connections, threads can all wait for connections held by requests that wait for a
     thread: a standstill until the pool times out. Admitting no more requests than there are
-    connections makes it impossible. Static files and photos pass straight through.
+    connections makes it impossible. Static files and photos pass straight through. A request
+    waiting for something that needs no connection (a turn of the password lane) gives its
+    slot back meanwhile (``scope[security.ADMISSION_SLOT]``), waiting in the event loop.
     """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
