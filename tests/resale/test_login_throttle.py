@@ -228,3 +228,20 @@ def test_fifty_wrong_logins_at_once_let_five_reach_argon2(
     # A 401 is given only after argon2 said no: exactly the limit got that far.
     assert statuses(answers) == {401: 5, 429: 45}
     assert all(int(a.headers["retry-after"]) >= 1 for a in answers if a.status_code == 429)
+
+
+def test_logins_beyond_the_lanes_queue_get_503_with_retry_after(
+    live: Live, committed_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One hash at a time and one request waiting: of twenty at once most find no room.
+    monkeypatch.setattr(security, "password_lane", security.PasswordLane(1, max_waiting=1))
+    email = person(committed_engine)
+
+    def right(client: httpx.Client, _i: int) -> httpx.Response:
+        return api_login(client, email, PASSWORD)
+
+    answers = at_once(live.base, right, n=20)
+    busy = [a for a in answers if a.status_code == 503]
+    assert {a.status_code for a in answers} == {200, 503}
+    assert {a.headers["retry-after"] for a in busy} == {"2"}
+    assert all("Too many people are logging in" in a.json()["detail"] for a in busy)
