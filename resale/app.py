@@ -25,7 +25,7 @@ from matching import pages as matching_pages
 from matching import routes as matching_routes
 from matching import service as matching_service
 from matching import serving as matching_serving
-from resale import docs, errors, limits, web
+from resale import docs, errors, limits, security, web
 from resale.config import settings
 from resale.db import POOL_OVERFLOW, POOL_SIZE, SessionDep, get_engine, utcnow
 from resale.headers import SecurityHeaders
@@ -144,7 +144,9 @@ class AdmissionLimit:
     its worker thread back between dependencies and the endpoint. With more requests inside
     than connections, threads can all wait for connections held by requests that wait for a
     thread: a standstill until the pool times out. Admitting no more requests than there are
-    connections makes it impossible. Static files and photos pass straight through.
+    connections makes it impossible. Static files and photos pass straight through. A request
+    waiting for something that needs no connection (a turn of the password lane) gives its
+    slot back meanwhile (``scope[security.ADMISSION_SLOT]``), waiting in the event loop.
     """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
@@ -159,8 +161,39 @@ class AdmissionLimit:
         loop = asyncio.get_running_loop()
         if self._gate is None or self._gate[0] is not loop:
             self._gate = (loop, asyncio.Semaphore(self.limit))
-        async with self._gate[1]:
+        slot = _Slot(self._gate[1])
+        await slot.take()
+        scope[security.ADMISSION_SLOT] = slot
+        try:
             await self.app(scope, receive, send)
+        finally:
+            slot.leave()
+
+
+class _Slot:
+    """One request's admission slot; given back while it waits for something that needs
+    no connection (a turn of the password lane, resale.security.password_turn)."""
+
+    def __init__(self, gate: asyncio.Semaphore) -> None:
+        self.gate = gate
+        self.held = False
+
+    async def take(self) -> None:
+        await self.gate.acquire()
+        self.held = True
+
+    def leave(self) -> None:
+        if self.held:
+            self.held = False
+            self.gate.release()
+
+    @asynccontextmanager
+    async def given_back(self) -> AsyncIterator[None]:
+        self.leave()
+        try:
+            yield
+        finally:
+            await self.take()  # cancelled here, it holds none and leave() gives none back
 
 
 # Two connections stay free for the app's own background work (the sweep, notifications).

@@ -35,6 +35,19 @@ class Settings(BaseSettings):
     # Photos a failed sell form kept for its next submit are removed after this many hours.
     pending_photo_hours: float = Field(default=24, gt=0)
 
+    # Logins: failed attempts allowed per account (normalised e-mail) and per client address
+    # within one window of login_window_seconds; 0 turns that limit off.
+    login_failures_per_account: int = Field(default=5, ge=0)
+    login_failures_per_address: int = Field(default=20, ge=0)
+    login_window_seconds: int = Field(default=900, ge=1)
+    # Where the login counters live: empty means this database (table rate_limit_counters);
+    # a `limits` storage URL such as redis://127.0.0.1:6379/0 uses that instead.
+    rate_limit_url: str = ""
+    # argon2 hashes or checks at once per process (about the number of cores), and how many
+    # requests may wait for one before the next is refused with 503 and Retry-After.
+    password_hashes_at_once: int = Field(default=2, ge=1)
+    password_queue_max: int = Field(default=64, ge=0)
+
     home_radius_km: float = 30.0
 
     # Orders. An unpaid order holds its listing this long, then the sweep releases it.

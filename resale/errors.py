@@ -15,6 +15,8 @@ class ResaleError(Exception):
     # True for the rare error whose request must still commit what it recorded
     # (a wrong hand-over code counts towards locking the code).
     keep_changes = False
+    # Seconds to wait before trying again, sent as Retry-After (429, 503).
+    retry_after: int | None = None
 
     def __init__(self, message: str, *, field: str | None = None, status_code: int | None = None):
         super().__init__(message)
@@ -30,6 +32,10 @@ class ResaleError(Exception):
         return [
             {"loc": [self.location, self.field], "msg": self.message, "type": type(self).__name__}
         ]
+
+    def headers(self) -> dict[str, str]:
+        """The response headers this error asks for."""
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
 
 
 class InvalidInput(ResaleError):
@@ -93,11 +99,15 @@ def install_handlers(app: Any) -> None:
     async def on_resale_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ResaleError)
         if is_api_request(request.url.path):
-            headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+            headers = exc.headers()
+            if exc.status_code == 401:
+                headers["WWW-Authenticate"] = "Bearer"
             return JSONResponse({"detail": exc.detail()}, exc.status_code, headers=headers)
         if isinstance(exc, NotAuthenticated):
             return web.redirect(web.login_url(request.url.path), flash=exc.message, kind="info")
-        return error_page(request, exc.status_code, exc.message)
+        response = error_page(request, exc.status_code, exc.message)
+        response.headers.update(exc.headers())
+        return response
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)

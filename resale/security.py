@@ -7,16 +7,24 @@ A token from another session, or from before signing in or out, is worth nothing
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
+import threading
+import weakref
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, nullcontext
+from typing import Protocol
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from fastapi import Request
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from resale.config import settings
-from resale.errors import CsrfFailed
+from resale.db import SessionDep, pause
+from resale.errors import CsrfFailed, ResaleError
 
 SESSION_COOKIE = "resale_session"
 # The anonymous visitor's random id, that forms before sign-in are bound to (not the token).
@@ -28,15 +36,110 @@ _hasher = PasswordHasher()
 # Verifying against this keeps "unknown email" as slow as "wrong password".
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
+# The scope key under which resale.app.AdmissionLimit leaves the request's admission slot.
+ADMISSION_SLOT = "resale.admission_slot"
+
+
+class AdmissionSlot(Protocol):
+    def given_back(self) -> AbstractAsyncContextManager[None]:
+        """Leave the slot to other requests for the block, then take one again."""
+        ...
+
+
+class PasswordsBusy(ResaleError):
+    status_code = 503
+    retry_after = 2
+
+    def __init__(self) -> None:
+        super().__init__("Too many people are logging in right now. Please try again in a moment.")
+
+
+class _Turns:
+    def __init__(self, size: int) -> None:
+        self.semaphore = asyncio.Semaphore(size)
+        self.waiting = 0
+
+
+class PasswordLane:
+    """At most ``size`` argon2 hashes or checks at once in this process.
+
+    argon2 is slow on purpose (tens of ms of one core each): forty logins at once would
+    fill every admission slot and worker thread with it, and a 5 ms search would wait
+    behind them. Requests wait for a turn in the event loop (turn()), holding no thread,
+    no database connection and no admission slot; beyond ``max_waiting`` waiting the next
+    is refused with 503 and Retry-After. The hashing itself holds a thread semaphore of the
+    same size (hashing()), which bounds every other caller too (commands, seed) and
+    requests of several event loops in one process (tests serve two apps at once).
+    """
+
+    def __init__(self, size: int, max_waiting: int) -> None:
+        self.size = size
+        self.max_waiting = max_waiting
+        self._threads = threading.BoundedSemaphore(size)
+        self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Turns] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    @contextmanager
+    def hashing(self) -> Iterator[None]:
+        with self._threads:
+            yield
+
+    @asynccontextmanager
+    async def turn(self, slot: AdmissionSlot | None = None) -> AsyncIterator[None]:
+        """Hold one of the ``size`` turns for the block; wait for it with ``slot`` given back."""
+        loop = asyncio.get_running_loop()
+        turns = self._turns.get(loop)
+        if turns is None:
+            turns = self._turns[loop] = _Turns(self.size)
+        if turns.semaphore.locked() and turns.waiting >= self.max_waiting:
+            raise PasswordsBusy()
+        acquired = False
+        turns.waiting += 1
+        try:
+            async with slot.given_back() if slot is not None else nullcontext():
+                await turns.semaphore.acquire()
+                acquired = True
+        except BaseException:
+            if acquired:  # cancelled while taking the admission slot again
+                turns.semaphore.release()
+            raise
+        finally:
+            turns.waiting -= 1
+        try:
+            yield
+        finally:
+            turns.semaphore.release()
+
+
+password_lane = PasswordLane(settings.password_hashes_at_once, settings.password_queue_max)
+
+
+async def password_turn(request: Request, session: SessionDep) -> AsyncIterator[None]:
+    """For endpoints that hash or check a password: a turn of the lane for the endpoint,
+    waited for with no transaction open (so no connection and, on SQLite, no write lock
+    held) and the request's admission slot given back."""
+    if session.in_transaction():  # e.g. the page router looked up a session cookie
+        await run_in_threadpool(pause, session)
+    async with password_lane.turn(request.scope.get(ADMISSION_SLOT)):
+        yield
+
+
+# In an endpoint's dependencies=[...]: it runs before the endpoint and ends when it returns.
+PASSWORD_TURN = Depends(password_turn, scope="function")
+
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with password_lane.hashing():
+        return _hasher.hash(password)
 
 
 def verify_password(password: str, password_hash: str | None) -> bool:
     """True if ``password`` matches; always spends the time of one argon2 check."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        with password_lane.hashing():
+            ok = _hasher.verify(password_hash or _DUMMY_HASH, password)
+        return ok and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

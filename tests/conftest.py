@@ -10,6 +10,7 @@ import os
 import secrets
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 # Settings are read once at import: point them at a scratch directory first.
@@ -34,12 +35,33 @@ from sqlmodel import Session  # noqa: E402
 
 from resale.db import get_session, make_engine, request_scope  # noqa: E402
 from resale.migrations import upgrade  # noqa: E402
+from resale.ratelimit.storage import DatabaseStorage  # noqa: E402
+from resale.users.throttle import LoginThrottle, login_throttle  # noqa: E402
 
 POSTGRES_URL = os.environ.get(
     "RESALE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 REQUIRE_POSTGRES = os.environ.get("RESALE_TEST_REQUIRE_POSTGRES") == "1"
 _postgres_skip_reason: str | None = None
+
+
+REDIS_URL = os.environ.get("RESALE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REQUIRE_REDIS = os.environ.get("RESALE_TEST_REQUIRE_REDIS") == "1"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis server that answers (skipped, or failed in CI, when none does)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        reason = f"Redis not answering at {REDIS_URL}: {exc}"
+        if REQUIRE_REDIS:
+            pytest.fail(f"{reason} (RESALE_TEST_REQUIRE_REDIS=1)", pytrace=False)
+        pytest.skip(f"{reason}; set RESALE_TEST_REDIS_URL to run these tests on Redis")
+    return REDIS_URL
 
 
 def _postgres_engine() -> Iterator[Engine]:
@@ -171,8 +193,18 @@ def app(session: Session) -> Iterator[object]:
             raise
 
     application.dependency_overrides[get_session] = test_session
+    throttle = LoginThrottle.from_settings(DatabaseStorage(lambda: _savepoint(session)))
+    application.dependency_overrides[login_throttle] = lambda: throttle
     yield application
     application.dependency_overrides.clear()
+
+
+@contextmanager
+def _savepoint(session: Session) -> Iterator[sa.Connection]:
+    """The login throttle's own short transactions, as savepoints of the test's transaction."""
+    connection = session.connection()
+    with connection.begin_nested():
+        yield connection
 
 
 @pytest.fixture

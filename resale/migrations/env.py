@@ -11,6 +11,7 @@ import carbon.models  # noqa: F401  (register the tables on SQLModel.metadata)
 import matching.models  # noqa: F401
 import resale.orders.models
 import resale.payments.models
+import resale.ratelimit.models
 import resale.users.models  # noqa: F401
 from resale.db import UTCDateTime, make_engine
 from resale.migrations import include_object

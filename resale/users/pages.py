@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import Request, Response
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
 from pydantic import ValidationError
 
 from resale import security, web
@@ -14,6 +16,7 @@ from resale.users import service
 from resale.users.dependencies import CurrentUser, OptionalUser, page_router
 from resale.users.models import TokenKind, User
 from resale.users.schemas import ProfileUpdate, UserCreate
+from resale.users.throttle import LoginThrottle, TooManyAttempts, login_throttle
 
 router = page_router()
 GEOLOCATION = "geolocation"
@@ -55,7 +58,7 @@ def register_page(request: Request, user: OptionalUser, next: str = "/") -> Resp
     return _form_page(request, "users/register.html", {"next": next}, {})
 
 
-@router.post("/register")
+@router.post("/register", dependencies=[security.PASSWORD_TURN])
 def register_submit(request: Request, session: SessionDep, form: web.FormDep) -> Response:
     values = web.form_values(form)
     try:
@@ -95,16 +98,28 @@ def login_page(request: Request, user: OptionalUser, next: str = "/") -> Respons
     return _form_page(request, "users/login.html", {"next": next}, {})
 
 
-@router.post("/login")
-def login_submit(request: Request, session: SessionDep, form: web.FormDep) -> Response:
+@router.post("/login", dependencies=[security.PASSWORD_TURN])
+def login_submit(
+    request: Request,
+    session: SessionDep,
+    form: web.FormDep,
+    throttle: Annotated[LoginThrottle, Depends(login_throttle)],
+) -> Response:
     values = web.form_values(form)
     try:
         user = service.authenticate(
-            session=session, email=values.get("email", ""), password=values.get("password", "")
+            session=session,
+            email=values.get("email", ""),
+            password=values.get("password", ""),
+            throttle=throttle,
+            address=web.client_address(request),
         )
     except ResaleError as exc:
         values.pop("password", None)
-        return _form_page(request, "users/login.html", values, {"__all__": exc.message}, 400)
+        status = 429 if isinstance(exc, TooManyAttempts) else 400
+        response = _form_page(request, "users/login.html", values, {"__all__": exc.message}, status)
+        response.headers.update(exc.headers())
+        return response
     token, _ = service.issue_token(session=session, user=user, kind=TokenKind.SESSION)
     return _logged_in(web.redirect(web.safe_next(values.get("next"))), token)
 

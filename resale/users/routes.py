@@ -4,29 +4,48 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
+from resale import security, web
 from resale.db import SessionDep
 from resale.errors import InvalidInput
 from resale.users import service
 from resale.users.dependencies import CurrentUser, oauth2_scheme
 from resale.users.models import TokenKind
 from resale.users.schemas import ProfileUpdate, Token, UserCreate, UserPrivate
+from resale.users.throttle import LoginThrottle, login_throttle
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 
-@router.post("/auth/register", status_code=201, response_model=UserPrivate)
+@router.post(
+    "/auth/register",
+    status_code=201,
+    response_model=UserPrivate,
+    dependencies=[security.PASSWORD_TURN],
+)
 def register(data: UserCreate, session: SessionDep) -> UserPrivate:
     user = service.register(session=session, data=data)
     return UserPrivate.model_validate(user)
 
 
-@router.post("/auth/token", response_model=Token)
-def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep) -> Token:
-    """OAuth2 password flow: ``username`` is the email."""
-    user = service.authenticate(session=session, email=form.username, password=form.password)
+@router.post("/auth/token", response_model=Token, dependencies=[security.PASSWORD_TURN])
+def token(
+    request: Request,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    throttle: Annotated[LoginThrottle, Depends(login_throttle)],
+) -> Token:
+    """OAuth2 password flow: ``username`` is the email. Too many failed logins for the
+    account or from the client's address answer 429 with Retry-After."""
+    user = service.authenticate(
+        session=session,
+        email=form.username,
+        password=form.password,
+        throttle=throttle,
+        address=web.client_address(request),
+    )
     access_token, lifetime = service.issue_token(session=session, user=user, kind=TokenKind.API)
     return Token(access_token=access_token, expires_in=lifetime)
 

@@ -9,11 +9,12 @@ from sqlmodel import Session, col, select
 
 from resale import security
 from resale.config import settings
-from resale.db import utcnow
+from resale.db import pause, utcnow
 from resale.errors import Conflict, NotAuthenticated
 from resale.geo import place_name_for
 from resale.users.models import AuthToken, TokenKind, User
 from resale.users.schemas import HomeLocation, ProfileUpdate, UserCreate
+from resale.users.throttle import LoginThrottle
 
 WRONG_CREDENTIALS = "Wrong email or password."
 
@@ -67,11 +68,28 @@ def register(*, session: Session, data: UserCreate) -> User:
     return user
 
 
-def authenticate(*, session: Session, email: str, password: str) -> User:
-    """The user with these credentials; the error never says which of the two was wrong."""
-    user = get_by_email(session=session, email=email)
-    if not security.verify_password(password, user.password_hash if user else None) or user is None:
-        raise WrongCredentials()
+def authenticate(
+    *, session: Session, email: str, password: str, throttle: LoginThrottle, address: str | None
+) -> User:
+    """The user with these credentials; the error never says which of the two was wrong.
+
+    A throttled attempt (too many failures for the account or from ``address``) is refused
+    with TooManyAttempts before argon2 runs. No transaction is open while the throttle counts
+    (its own short transactions) or while argon2 runs: on SQLite this session is a writer
+    holding the write lock from its first statement.
+    """
+    pause(session)
+    attempt = throttle.begin(normalize_email(email), address)
+    try:
+        user = get_by_email(session=session, email=email)
+        pause(session)
+        right = security.verify_password(password, user.password_hash if user else None)
+    except BaseException:
+        attempt.give_back()
+        raise
+    if not right or user is None:
+        raise WrongCredentials()  # the attempt's hits stay: they count this failure
+    attempt.succeeded()
     if security.password_needs_rehash(user.password_hash):
         user.password_hash = security.hash_password(password)
         session.add(user)

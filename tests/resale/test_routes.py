@@ -36,3 +36,23 @@ def test_no_route_with_a_database_session_runs_in_the_event_loop() -> None:
         if inspect.iscoroutinefunction(route.endpoint) and _uses(route.dependant, get_session)
     ]
     assert in_the_loop == []
+
+
+def test_every_route_that_hashes_a_password_waits_for_the_lane() -> None:
+    """Registering and logging in, in the API and the pages, run argon2: each takes a turn
+    of the password lane first (resale.security.password_turn)."""
+    from resale.security import password_turn
+
+    hashing = {
+        ("POST", "/api/v1/auth/register"),
+        ("POST", "/api/v1/auth/token"),
+        ("POST", "/register"),
+        ("POST", "/login"),
+    }
+    routes = {
+        (method, route.path): route
+        for route in api_routes(create_app().routes)
+        for method in route.methods
+    }
+    assert hashing <= routes.keys()
+    assert [key for key in sorted(hashing) if not _uses(routes[key].dependant, password_turn)] == []
