@@ -21,6 +21,7 @@ from resale import db, security
 from resale.ratelimit.storage import DatabaseStorage
 from resale.users.models import User
 from resale.users.throttle import LoginThrottle, login_throttle
+from tests.factories import page_csrf
 from tests.live import served
 from tests.load.conftest import at_once, statuses
 
@@ -158,8 +159,7 @@ def test_the_page_answers_429_beside_the_form_keeping_the_email(
 ) -> None:
     email = person(committed_engine)
     with httpx.Client(base_url=live.base) as client:
-        client.get("/login")
-        form = {"csrf_token": client.cookies[security.CSRF_COOKIE], "email": email}
+        form = {"csrf_token": page_csrf(client.get("/login").text), "email": email}
         for _ in range(5):
             assert client.post("/login", data={**form, "password": WRONG}).status_code == 400
         page = client.post("/login", data={**form, "password": PASSWORD})
