@@ -29,6 +29,7 @@ from carbon.schemas import (
 from listings import taxonomy
 from resale.db import SessionDep
 from resale.errors import InvalidInput
+from resale.fields import AmountCents, Offset
 from resale.users.dependencies import CurrentUser
 
 router = APIRouter(prefix="/api/v1/carbon", tags=["carbon"])
@@ -79,7 +80,7 @@ def get_estimate(
     currency: Annotated[str, Query(description="ISO 4217 code of the price, e.g. EUR")],
     fulfilment: Fulfilment,
     price_cents: Annotated[
-        int | None, Query(description="Needed for categories estimated from the price")
+        AmountCents | None, Query(description="Needed for categories estimated from the price")
     ] = None,
     weight_kg: Annotated[
         float | None, Query(description="The item's weight; else the category's typical weight")
@@ -129,7 +130,7 @@ def get_entries(
     user: CurrentUser,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=MAX_ENTRIES)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> LedgerPage:
     """My ledger, newest first: one entry per trade I took part in, and one per reversal."""
     assert user.id is not None

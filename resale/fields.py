@@ -10,11 +10,46 @@ from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_val
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
 
+# Integers as the databases store them: PostgreSQL's INTEGER ends at 2**31-1 (SQLite's at
+# 2**63-1), so anything larger is refused with a 422 naming the field, not sent to a query.
+MAX_INT = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_INT, description="An id (1 to 2**31-1)")]
+Offset = Annotated[int, Field(ge=0, le=MAX_INT)]
+# Amounts of money in cents (a price, a filter, a refund): at most ten million units.
+MAX_AMOUNT_CENTS = 1_000_000_000
+AmountCents = Annotated[int, Field(ge=0, le=MAX_AMOUNT_CENTS, description="In cents")]
+
+
+def text_problem(value: str) -> str | None:
+    """Why a text value cannot be stored, or None: the one rule for every text input.
+
+    A NUL byte is refused by PostgreSQL; a lone UTF-16 surrogate cannot be encoded at all.
+    """
+    if "\x00" in value:
+        return "must not contain NUL characters"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid Unicode"
+    return None
+
+
+def valid_text(value: str) -> str:
+    """A validator applying ``text_problem``."""
+    problem = text_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+Text = Annotated[str, AfterValidator(valid_text)]
+
 
 def text_check(min_length: int, max_length: int, *, one_line: bool = True) -> Callable[[str], str]:
     """A validator: trim (and fold inner spaces when ``one_line``), then check the length."""
 
     def check(value: str) -> str:
+        valid_text(value)
         value = " ".join(value.split()) if one_line else value.strip()
         if not value and min_length > 0:
             raise ValueError("this field is required")
