@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import sqlalchemy as sa
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -25,7 +25,7 @@ from matching import pages as matching_pages
 from matching import routes as matching_routes
 from matching import service as matching_service
 from matching import serving as matching_serving
-from resale import errors, limits, web
+from resale import errors, inputs, limits, openapi, web
 from resale.config import settings
 from resale.db import POOL_OVERFLOW, POOL_SIZE, SessionDep, get_engine, utcnow
 from resale.orders import pages as order_pages
@@ -174,6 +174,8 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
+        # Before any endpoint: text that cannot be stored is refused (422) wherever it is.
+        dependencies=[Depends(inputs.check_request_text)],
     )
     errors.install_handlers(app)
     app.add_middleware(AdmissionLimit, limit=ADMITTED_REQUESTS)
@@ -199,4 +201,5 @@ def create_app() -> FastAPI:
         matching_pages.router,
     ):
         app.include_router(router)
+    openapi.install(app)
     return app
