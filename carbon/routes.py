@@ -76,20 +76,40 @@ def entries_out(entries: list[CarbonEntry]) -> list[LedgerEntryOut]:
 
 @router.get("/estimate", response_model=EstimateOut)
 def get_estimate(
-    category: Annotated[str, Query(description="A leaf category slug, e.g. men-jeans")],
-    currency: Annotated[str, Query(description="ISO 4217 code of the price, e.g. EUR")],
+    category: Annotated[
+        str,
+        Query(
+            description="A leaf category slug, e.g. men-jeans",
+            json_schema_extra={"enum": sorted(load_factors().items)},
+        ),
+    ],
+    currency: Annotated[
+        str,
+        Query(
+            description="ISO 4217 code of the price, e.g. EUR",
+            json_schema_extra={"enum": sorted(load_factors().currencies)},
+        ),
+    ],
     fulfilment: Fulfilment,
     price_cents: Annotated[
         AmountCents | None, Query(description="Needed for categories estimated from the price")
     ] = None,
     weight_kg: Annotated[
-        float | None, Query(description="The item's weight; else the category's typical weight")
+        float | None,
+        Query(
+            description="The item's weight; else the category's typical weight",
+            json_schema_extra={"exclusiveMinimum": 0},
+        ),
     ] = None,
     mode: Annotated[
         TravelMode | None, Query(description="Pickup: how the buyer travels (default car)")
     ] = None,
     distance_km: Annotated[
-        float | None, Query(description="Pickup: one-way distance between buyer and seller")
+        float | None,
+        Query(
+            description="Pickup: one-way distance between buyer and seller",
+            json_schema_extra={"minimum": 0},
+        ),
     ] = None,
 ) -> EstimateOut:
     """The avoided kg CO2e (central, low, high) of buying an item second-hand, with its breakdown."""

@@ -214,7 +214,7 @@ def search_listings(
     )
 
 
-@router.get("/listings/{listing_id}", response_model=ListingPublic | ListingPrivate)
+@router.get("/listings/{listing_id:int}", response_model=ListingPublic | ListingPrivate)
 def get_listing(
     listing_id: Id, request: Request, viewer: OptionalUser, session: SessionDep
 ) -> ListingPublic:
@@ -224,7 +224,7 @@ def get_listing(
     return listing_out(listing, viewer=viewer, favorite=favorite)
 
 
-@router.patch("/listings/{listing_id}", response_model=ListingPrivate)
+@router.patch("/listings/{listing_id:int}", response_model=ListingPrivate)
 def update_listing(
     data: ListingUpdate, listing: OwnedListing, user: CurrentUser, session: SessionDep
 ) -> ListingPublic:

@@ -32,7 +32,7 @@ class ErrorOut(BaseModel):
 
 
 ERROR_DESCRIPTIONS = {
-    400: "The request could not be read (e.g. a webhook that is not a valid event)",
+    400: "The body could not be read (not JSON, a broken form, a webhook that is no event)",
     401: "Not signed in, or the bearer token is invalid or has expired",
     403: "Not allowed: not your part of it, or a cookie request without its CSRF header",
     404: "Not found, or not visible to you",
@@ -43,8 +43,8 @@ ERROR_DESCRIPTIONS = {
     503: "Too busy or a provider unreachable: try again as Retry-After says",
 }
 
-# Operations that are throttled (429) besides the rest of their errors.
-THROTTLED = {("post", "/api/v1/auth/token"), ("post", "/api/v1/auth/register")}
+# Logging in: wrong credentials are a 401 (with no token sent), repeated ones a 429.
+LOGIN = ("post", "/api/v1/auth/token")
 # Operations that refuse unreadable input with a 400 before anything else.
 READS_RAW_INPUT = {("post", "/api/v1/payments/stripe/webhook")}
 WRITES = {"post", "put", "patch", "delete"}
@@ -57,12 +57,14 @@ def error_statuses(method: str, path: str, operation: dict[str, Any]) -> set[int
     if operation.get("security"):  # who is asking: a bad token, or not your part of it
         statuses |= {401, 403}
     in_path = any(p.get("in") == "path" for p in operation.get("parameters", []))
+    if "requestBody" in operation:
+        statuses.add(400)  # a body that cannot be parsed at all (not JSON, a broken form)
     if in_path or "requestBody" in operation or method in WRITES:
         statuses.add(404)  # an id in the path or the body that is not there (or not yours)
     if method in WRITES:
         statuses.add(409)
-    if (method, path) in THROTTLED:
-        statuses.add(429)
+    if (method, path) == LOGIN:
+        statuses |= {401, 429}
     if (method, path) in READS_RAW_INPUT:
         statuses.add(400)
     return statuses
