@@ -76,13 +76,18 @@ def _price(cents: int) -> int:
     return cents
 
 
-PriceCents = Annotated[int, NotBoolean, AfterValidator(_price)]
+PriceCents = Annotated[
+    int,
+    NotBoolean,
+    AfterValidator(_price),
+    Field(json_schema_extra={"minimum": MIN_PRICE_CENTS, "maximum": MAX_PRICE_CENTS}),
+]
 Brand = Annotated[
     Annotated[str, BoundedText(0, 60)] | None, BeforeValidator(blank_to_none)  # blank: no brand
 ]
-WeightKg = Annotated[float, NotBoolean, Field(gt=0, le=1000)]
+WeightKg = Annotated[float, Field(gt=0, le=1000), NotBoolean]
 # What the seller charges to post the item; leaving it out means pickup only.
-ShippingCents = Annotated[int, NotBoolean, Field(ge=0, le=100_000)]
+ShippingCents = Annotated[int, Field(ge=0, le=100_000), NotBoolean]
 
 
 class ListingCreate(PointIn):

@@ -29,17 +29,17 @@ def not_a_boolean(value: Any) -> Any:
 
 
 NotBoolean = BeforeValidator(not_a_boolean)
-Latitude = Annotated[float, NotBoolean, Field(ge=-90, le=90)]
-Longitude = Annotated[float, NotBoolean, Field(ge=-180, le=180)]
+Latitude = Annotated[float, Field(ge=-90, le=90), NotBoolean]
+Longitude = Annotated[float, Field(ge=-180, le=180), NotBoolean]
 
 # Integers as the databases store them: PostgreSQL's INTEGER ends at 2**31-1 (SQLite's at
 # 2**63-1), so anything larger is refused with a 422 naming the field, not sent to a query.
 MAX_INT = 2**31 - 1
-Id = Annotated[int, NotBoolean, Field(ge=1, le=MAX_INT, description="An id (1 to 2**31-1)")]
-Offset = Annotated[int, NotBoolean, Field(ge=0, le=MAX_INT)]
+Id = Annotated[int, Field(ge=1, le=MAX_INT, description="An id (1 to 2**31-1)"), NotBoolean]
+Offset = Annotated[int, Field(ge=0, le=MAX_INT), NotBoolean]
 # Amounts of money in cents (a price, a filter, a refund): at most ten million units.
 MAX_AMOUNT_CENTS = 1_000_000_000
-AmountCents = Annotated[int, NotBoolean, Field(ge=0, le=MAX_AMOUNT_CENTS, description="In cents")]
+AmountCents = Annotated[int, Field(ge=0, le=MAX_AMOUNT_CENTS, description="In cents"), NotBoolean]
 
 
 def text_problem(value: str) -> str | None:
