@@ -28,7 +28,7 @@ from tests.live import served
 
 # Examples per operation and generation mode: enough to reach every parameter's edges
 # (schemathesis adds boundary cases of its own), small enough for a few minutes per run.
-MAX_EXAMPLES = 12
+MAX_EXAMPLES = 40
 load_all_checks()
 ALL_CHECKS = CHECKS.get_all()
 # A rule between two query parameters, which OpenAPI cannot state: a category estimated

@@ -205,3 +205,31 @@ def test_a_405_allows_every_method_of_the_path(
     answer = client.request(method, path)
     assert answer.status_code == 405
     assert answer.headers["allow"] == allow
+
+
+def test_every_route_with_an_id_answers_a_too_large_one_without_a_server_error(
+    app: object, client: TestClient, session: Session
+) -> None:
+    """Walks the app: every path parameter named like an id, in every method, API and pages."""
+    from fastapi.routing import iter_route_contexts
+
+    user = make_user(session)
+    headers = api_headers(session, user)
+    token = csrf(client)
+    tried = []
+    for route in iter_route_contexts(app.routes):  # type: ignore[attr-defined]
+        path = route.path or ""
+        if "_id" not in path:
+            continue
+        for name in ("listing_id", "photo_id", "search_id", "order_id"):
+            path = path.replace(f"{{{name}:int}}", TOO_LARGE).replace(f"{{{name}}}", TOO_LARGE)
+        for method in sorted(route.methods or ()):
+            answer = client.request(
+                method,
+                path,
+                headers=headers,
+                data={"csrf_token": token} if method != "GET" else None,
+            )
+            tried.append((method, path, answer.status_code))
+            assert 400 <= answer.status_code < 500, (method, path, answer.text[:300])
+    assert len(tried) >= 40  # the API and the pages, about forty in all
