@@ -1,8 +1,8 @@
 """Every text value a request carries is checked once, before any endpoint sees it.
 
 The rule itself is ``fields.text_problem`` (no NUL, no lone surrogate). It applies here to
-the path, the query string, an urlencoded or multipart form and a JSON body (keys and
-values, at any depth), so no such value reaches a query or the database: the API answers
+the path, the query string, an urlencoded or multipart form (uploaded files' names too)
+and a JSON body (keys and values, at any depth), so no such value reaches a query or the database: the API answers
 422 with the usual ``detail`` naming the field, pages a 422 page naming it.
 """
 
@@ -51,8 +51,9 @@ async def _problems(request: Request) -> list[tuple[Location, str]]:
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
             form = await request.form()
             for name, value in form.multi_items():
-                if isinstance(value, str):
-                    found.extend(_walk(value, ("body", name)))
+                # A file's own text is its name; its bytes are the upload checks' to judge.
+                text = value if isinstance(value, str) else value.filename or ""
+                found.extend(_walk(text, ("body", name)))
                 found.extend(_walk({name: None}, ("body",)))
         elif "json" in content_type:
             try:

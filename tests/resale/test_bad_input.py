@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
-from listings.models import Listing
+from listings.models import Listing, ListingPhoto, ListingStatus
 from resale.fields import MAX_INT
 from resale.users.models import User
-from tests.factories import api_headers, csrf, make_listing, make_user
+from tests.factories import api_headers, csrf, jpeg_bytes, make_listing, make_user
 
 TOO_LARGE = "99999999999999999999"  # past 2**63-1 (SQLite) and 2**31-1 (PostgreSQL)
 
@@ -143,6 +143,26 @@ def test_a_login_form_with_nul_is_a_422_naming_the_field(
         "/api/v1/auth/token", data={"username": "kim@example.com\x00", "password": "x" * 10}
     )
     assert "NUL" in _field_error(answer, ["body", "username"])
+
+
+def test_a_photo_whose_file_name_holds_nul_is_a_422_naming_the_field(
+    client: TestClient, session: Session
+) -> None:
+    user = make_user(session)
+    listing = make_listing(session, user, status=ListingStatus.DRAFT, photos=0)
+
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="photos"; filename="table\x00.jpg"\r\n'
+        b"Content-Type: image/jpeg\r\n\r\n" + jpeg_bytes() + b"\r\n--b--\r\n"
+    )  # written out: a client library would escape the NUL in the name
+    answer = client.post(
+        f"/api/v1/listings/{listing.id}/photos",
+        content=body,
+        headers={**api_headers(session, user), "Content-Type": "multipart/form-data; boundary=b"},
+    )
+
+    assert "NUL" in _field_error(answer, ["body", "photos"])
+    assert session.exec(select(func.count()).select_from(ListingPhoto)).one() == 0
 
 
 def test_a_page_form_with_nul_names_the_field_and_stores_nothing(
