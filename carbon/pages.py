@@ -24,6 +24,7 @@ from carbon.routes import sentence
 from listings import taxonomy
 from resale import web
 from resale.db import SessionDep, utcnow
+from resale.fields import Offset
 from resale.users.dependencies import CurrentUser, page_router
 
 router = page_router()
@@ -199,7 +200,7 @@ def my_carbon(
     request: Request,
     user: CurrentUser,
     session: SessionDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> Response:
     assert user.id is not None
     fs = load_factors()

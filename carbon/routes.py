@@ -29,6 +29,7 @@ from carbon.schemas import (
 from listings import taxonomy
 from resale.db import SessionDep
 from resale.errors import InvalidInput
+from resale.fields import AmountCents, Offset
 from resale.users.dependencies import CurrentUser
 
 router = APIRouter(prefix="/api/v1/carbon", tags=["carbon"])
@@ -75,20 +76,40 @@ def entries_out(entries: list[CarbonEntry]) -> list[LedgerEntryOut]:
 
 @router.get("/estimate", response_model=EstimateOut)
 def get_estimate(
-    category: Annotated[str, Query(description="A leaf category slug, e.g. men-jeans")],
-    currency: Annotated[str, Query(description="ISO 4217 code of the price, e.g. EUR")],
+    category: Annotated[
+        str,
+        Query(
+            description="A leaf category slug, e.g. men-jeans",
+            json_schema_extra={"enum": sorted(load_factors().items)},
+        ),
+    ],
+    currency: Annotated[
+        str,
+        Query(
+            description="ISO 4217 code of the price, e.g. EUR",
+            json_schema_extra={"enum": sorted(load_factors().currencies)},
+        ),
+    ],
     fulfilment: Fulfilment,
     price_cents: Annotated[
-        int | None, Query(description="Needed for categories estimated from the price")
+        AmountCents | None, Query(description="Needed for categories estimated from the price")
     ] = None,
     weight_kg: Annotated[
-        float | None, Query(description="The item's weight; else the category's typical weight")
+        float | None,
+        Query(
+            description="The item's weight; else the category's typical weight",
+            json_schema_extra={"exclusiveMinimum": 0},
+        ),
     ] = None,
     mode: Annotated[
         TravelMode | None, Query(description="Pickup: how the buyer travels (default car)")
     ] = None,
     distance_km: Annotated[
-        float | None, Query(description="Pickup: one-way distance between buyer and seller")
+        float | None,
+        Query(
+            description="Pickup: one-way distance between buyer and seller",
+            json_schema_extra={"minimum": 0},
+        ),
     ] = None,
 ) -> EstimateOut:
     """The avoided kg CO2e (central, low, high) of buying an item second-hand, with its breakdown."""
@@ -129,7 +150,7 @@ def get_entries(
     user: CurrentUser,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=MAX_ENTRIES)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[Offset, Query()] = 0,
 ) -> LedgerPage:
     """My ledger, newest first: one entry per trade I took part in, and one per reversal."""
     assert user.id is not None

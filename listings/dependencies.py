@@ -9,10 +9,11 @@ from fastapi import Depends
 from listings import service
 from listings.models import Listing
 from resale.db import SessionDep
+from resale.fields import Id
 from resale.users.dependencies import CurrentUser
 
 
-def owned_listing(listing_id: int, user: CurrentUser, session: SessionDep) -> Listing:
+def owned_listing(listing_id: Id, user: CurrentUser, session: SessionDep) -> Listing:
     """The listing, if the signed-in user is its seller (404 for others' drafts, else 403)."""
     return service.get_owned_listing(session=session, listing_id=listing_id, owner=user)
 

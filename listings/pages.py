@@ -38,6 +38,7 @@ from resale import security, web
 from resale.config import settings
 from resale.db import SessionDep
 from resale.errors import ResaleError
+from resale.fields import Id
 from resale.geo import PLACES
 from resale.users.dependencies import CurrentUser, OptionalUser, page_router
 from resale.users.models import User
@@ -346,7 +347,7 @@ def search_page(request: Request, viewer: OptionalUser, session: SessionDep) -> 
 
 @router.get("/listings/{listing_id}")
 def listing_page(
-    listing_id: int, request: Request, viewer: OptionalUser, session: SessionDep
+    listing_id: Id, request: Request, viewer: OptionalUser, session: SessionDep
 ) -> Response:
     listing = service.get_visible_listing(session=session, listing_id=listing_id, viewer=viewer)
     service.record_view(listing=listing, viewer=viewer, client=web.client_address(request))
@@ -477,7 +478,7 @@ def add_photos_submit(listing: OwnedListing, session: SessionDep, form: FormDep)
 
 
 @router.post("/listings/{listing_id}/photos/{photo_id}/delete")
-def delete_photo_submit(photo_id: int, listing: OwnedListing, session: SessionDep) -> Response:
+def delete_photo_submit(photo_id: Id, listing: OwnedListing, session: SessionDep) -> Response:
     try:
         service.delete_photo(session=session, listing=listing, photo_id=photo_id)
     except ResaleError as exc:
@@ -507,7 +508,7 @@ def withdraw_submit(listing: OwnedListing, session: SessionDep) -> Response:
 
 @router.post("/listings/{listing_id}/favorite")
 def favorite_submit(
-    listing_id: int, user: CurrentUser, session: SessionDep, form: FormDep
+    listing_id: Id, user: CurrentUser, session: SessionDep, form: FormDep
 ) -> Response:
     values = web.form_values(form)
     saved = values.get("saved") == "1"
@@ -580,7 +581,7 @@ def save_search_submit(user: CurrentUser, session: SessionDep, form: FormDep) ->
 
 
 @router.get("/me/searches/{search_id}/open")
-def open_saved_search(search_id: int, user: CurrentUser, session: SessionDep) -> Response:
+def open_saved_search(search_id: Id, user: CurrentUser, session: SessionDep) -> Response:
     """Open a saved search: what matches it now stops counting as new.
 
     A GET, so that "Open" is a plain link (new tab, copy link address). The only thing it
@@ -591,6 +592,6 @@ def open_saved_search(search_id: int, user: CurrentUser, session: SessionDep) ->
 
 
 @router.post("/me/searches/{search_id}/delete")
-def delete_search_submit(search_id: int, user: CurrentUser, session: SessionDep) -> Response:
+def delete_search_submit(search_id: Id, user: CurrentUser, session: SessionDep) -> Response:
     service.delete_saved_search(session=session, user=user, search_id=search_id)
     return web.redirect("/me/searches", flash="Saved search deleted.")

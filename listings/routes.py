@@ -31,6 +31,7 @@ from listings.search import DEFAULT_LIMIT, MAX_LIMIT, MAX_RADIUS_KM, SearchQuery
 from resale import web
 from resale.db import SessionDep
 from resale.errors import InvalidInput
+from resale.fields import AmountCents, Id
 from resale.geo import rounded_km
 from resale.users.dependencies import CurrentUser, OptionalUser
 from resale.users.models import User
@@ -164,13 +165,13 @@ def search_listings(
     category: Annotated[
         str | None, Query(description="A category slug; a group covers its subcategories")
     ] = None,
-    min_price: Annotated[int | None, Query(ge=0, description="In cents")] = None,
-    max_price: Annotated[int | None, Query(ge=0, description="In cents")] = None,
+    min_price: Annotated[AmountCents | None, Query(description="In cents")] = None,
+    max_price: Annotated[AmountCents | None, Query(description="In cents")] = None,
     condition: Annotated[list[Condition] | None, Query(description="Repeat for several")] = None,
     lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
     lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
     radius_km: Annotated[float | None, Query(gt=0, le=MAX_RADIUS_KM)] = None,
-    seller: Annotated[int | None, Query(description="Only this seller's listings")] = None,
+    seller: Annotated[Id | None, Query(description="Only this seller's listings")] = None,
     with_photos: bool = False,
     sort: Sort = Sort.BEST,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
@@ -213,9 +214,9 @@ def search_listings(
     )
 
 
-@router.get("/listings/{listing_id}", response_model=ListingPublic | ListingPrivate)
+@router.get("/listings/{listing_id:int}", response_model=ListingPublic | ListingPrivate)
 def get_listing(
-    listing_id: int, request: Request, viewer: OptionalUser, session: SessionDep
+    listing_id: Id, request: Request, viewer: OptionalUser, session: SessionDep
 ) -> ListingPublic:
     listing = service.get_visible_listing(session=session, listing_id=listing_id, viewer=viewer)
     service.record_view(listing=listing, viewer=viewer, client=web.client_address(request))
@@ -223,7 +224,7 @@ def get_listing(
     return listing_out(listing, viewer=viewer, favorite=favorite)
 
 
-@router.patch("/listings/{listing_id}", response_model=ListingPrivate)
+@router.patch("/listings/{listing_id:int}", response_model=ListingPrivate)
 def update_listing(
     data: ListingUpdate, listing: OwnedListing, user: CurrentUser, session: SessionDep
 ) -> ListingPublic:
@@ -252,7 +253,7 @@ def add_photos(
 
 
 @router.delete("/listings/{listing_id}/photos/{photo_id}", status_code=204)
-def delete_photo(photo_id: int, listing: OwnedListing, session: SessionDep) -> Response:
+def delete_photo(photo_id: Id, listing: OwnedListing, session: SessionDep) -> Response:
     service.delete_photo(session=session, listing=listing, photo_id=photo_id)
     return Response(status_code=204)
 
@@ -272,7 +273,7 @@ def withdraw(listing: OwnedListing, user: CurrentUser, session: SessionDep) -> L
 
 
 @router.put("/listings/{listing_id}/favorite", response_model=FavoriteState)
-def save_favorite(listing_id: int, user: CurrentUser, session: SessionDep) -> FavoriteState:
+def save_favorite(listing_id: Id, user: CurrentUser, session: SessionDep) -> FavoriteState:
     """Save a listing (safe to repeat)."""
     listing = service.get_visible_listing(session=session, listing_id=listing_id, viewer=user)
     service.set_favorite(session=session, user=user, listing=listing, saved=True)
@@ -280,7 +281,7 @@ def save_favorite(listing_id: int, user: CurrentUser, session: SessionDep) -> Fa
 
 
 @router.delete("/listings/{listing_id}/favorite", response_model=FavoriteState)
-def remove_favorite(listing_id: int, user: CurrentUser, session: SessionDep) -> FavoriteState:
+def remove_favorite(listing_id: Id, user: CurrentUser, session: SessionDep) -> FavoriteState:
     """Unsave a listing (safe to repeat, and possible after it left the market)."""
     listing = service.get_listing(session=session, listing_id=listing_id)
     service.set_favorite(session=session, user=user, listing=listing, saved=False)
@@ -344,13 +345,13 @@ def save_search(
 
 
 @router.post("/me/searches/{search_id}/seen", response_model=SavedSearchPublic)
-def saw_search(search_id: int, user: CurrentUser, session: SessionDep) -> SavedSearchPublic:
+def saw_search(search_id: Id, user: CurrentUser, session: SessionDep) -> SavedSearchPublic:
     """Mark a saved search as seen now: its count of new listings starts again from 0."""
     saved = service.mark_search_seen(session=session, user=user, search_id=search_id)
     return _saved_out(saved, 0)
 
 
 @router.delete("/me/searches/{search_id}", status_code=204)
-def delete_search(search_id: int, user: CurrentUser, session: SessionDep) -> Response:
+def delete_search(search_id: Id, user: CurrentUser, session: SessionDep) -> Response:
     service.delete_saved_search(session=session, user=user, search_id=search_id)
     return Response(status_code=204)

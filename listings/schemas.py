@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from listings import photos as photo_store
 from listings import taxonomy
 from listings.models import Condition, ListingStatus
-from resale.fields import PointIn, blank_to_none, text_check
+from resale.fields import BoundedText, NotBoolean, PointIn, blank_to_none
 
 CURRENCIES = ("EUR", "GBP", "USD", "CHF", "SEK", "DKK", "PLN", "CZK")
 MIN_PRICE_CENTS = 100
@@ -55,10 +55,17 @@ def _currency(code: str) -> str:
     return code
 
 
-Title = Annotated[str, AfterValidator(text_check(3, 100))]
-Description = Annotated[str, AfterValidator(text_check(1, 5000, one_line=False))]
-CategorySlug = Annotated[str, AfterValidator(_leaf_category)]
-Currency = Annotated[str, AfterValidator(_currency)]
+Title = Annotated[str, BoundedText(3, 100)]
+Description = Annotated[str, BoundedText(1, 5000, one_line=False)]
+# The schema lists the choices; the validators give the messages.
+CategorySlug = Annotated[
+    str,
+    AfterValidator(_leaf_category),
+    Field(json_schema_extra={"enum": [c.slug for c in taxonomy.LEAVES]}),
+]
+Currency = Annotated[
+    str, AfterValidator(_currency), Field(json_schema_extra={"enum": list(CURRENCIES)})
+]
 
 
 def _price(cents: int) -> int:
@@ -69,13 +76,18 @@ def _price(cents: int) -> int:
     return cents
 
 
-PriceCents = Annotated[int, AfterValidator(_price)]
-Brand = Annotated[
-    Annotated[str, AfterValidator(text_check(1, 60))] | None, BeforeValidator(blank_to_none)
+PriceCents = Annotated[
+    int,
+    NotBoolean,
+    AfterValidator(_price),
+    Field(json_schema_extra={"minimum": MIN_PRICE_CENTS, "maximum": MAX_PRICE_CENTS}),
 ]
-WeightKg = Annotated[float, Field(gt=0, le=1000)]
+Brand = Annotated[
+    Annotated[str, BoundedText(0, 60)] | None, BeforeValidator(blank_to_none)  # blank: no brand
+]
+WeightKg = Annotated[float, Field(gt=0, le=1000), NotBoolean]
 # What the seller charges to post the item; leaving it out means pickup only.
-ShippingCents = Annotated[int, Field(ge=0, le=100_000)]
+ShippingCents = Annotated[int, Field(ge=0, le=100_000), NotBoolean]
 
 
 class ListingCreate(PointIn):

@@ -21,6 +21,7 @@ from matching.schemas import (
     RecommendedListing,
 )
 from resale.db import SessionDep
+from resale.fields import Id
 from resale.users.dependencies import CurrentUser, OptionalUser
 
 router = APIRouter(prefix="/api/v1", tags=["recommendations"])
@@ -56,7 +57,7 @@ def feed(
 
 @router.get("/listings/{listing_id}/similar", response_model=RecommendationList)
 def similar(
-    listing_id: int, viewer: OptionalUser, session: SessionDep, limit: Limit = service.DEFAULT_LIMIT
+    listing_id: Id, viewer: OptionalUser, session: SessionDep, limit: Limit = service.DEFAULT_LIMIT
 ) -> RecommendationList:
     """Active listings like this one; distances from the viewer's home when signed in, else
     from this listing."""

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import sqlalchemy as sa
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -25,7 +25,7 @@ from matching import pages as matching_pages
 from matching import routes as matching_routes
 from matching import service as matching_service
 from matching import serving as matching_serving
-from resale import docs, errors, limits, security, web
+from resale import docs, errors, inputs, limits, openapi, security, web
 from resale.config import settings
 from resale.db import POOL_OVERFLOW, POOL_SIZE, SessionDep, get_engine, utcnow
 from resale.headers import SecurityHeaders
@@ -208,6 +208,8 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # our own /docs and /redoc (resale.docs), without a CDN
         redoc_url=None,
+        # Before any endpoint: text that cannot be stored is refused (422) wherever it is.
+        dependencies=[Depends(inputs.check_request_text)],
     )
     # Refuse to start on a gateway production must not take payments with.
     get_gateway()
@@ -238,4 +240,5 @@ def create_app() -> FastAPI:
         matching_pages.router,
     ):
         app.include_router(router)
+    openapi.install(app)
     return app

@@ -111,10 +111,16 @@ def install_handlers(app: Any) -> None:
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 405:
+            # Starlette names only the first matching route's methods; a path served by
+            # several routes (GET and PATCH /listings/{id}) takes them all.
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(allowed_methods(request))}
         if is_api_request(request.url.path):
             return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
         message = "We could not find that page." if exc.status_code == 404 else str(exc.detail)
-        return error_page(request, exc.status_code, message)
+        response = error_page(request, exc.status_code, message)
+        response.headers.update(exc.headers or {})
+        return response
 
     async def on_validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
@@ -169,6 +175,18 @@ def install_handlers(app: Any) -> None:
     app.add_exception_handler(sa_exc.OperationalError, on_database_contention)
     app.add_exception_handler(sa_exc.TimeoutError, on_database_contention)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+def allowed_methods(request: Any) -> list[str]:
+    """Every method some route of the app answers at this request's path."""
+    from fastapi.routing import iter_route_contexts
+    from starlette.routing import compile_path
+
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        if route.path and route.methods and compile_path(route.path)[0].match(request.url.path):
+            methods |= route.methods
+    return sorted(methods)
 
 
 CONCURRENT_CHANGE = "Someone changed this at the same moment. Please try again."

@@ -21,6 +21,7 @@ from resale import web
 from resale.config import settings
 from resale.db import SessionDep, utcnow
 from resale.errors import ResaleError
+from resale.fields import Id
 from resale.orders import service
 from resale.orders.models import Fulfilment, Order, OrderEvent, OrderEventKind, OrderStatus
 from resale.orders.routes import VisibleOrder
@@ -285,7 +286,7 @@ def _default_fulfilment(listing: Listing) -> str:
 
 
 @router.get("/listings/{listing_id}/buy")
-def buy_page(listing_id: int, request: Request, user: CurrentUser, session: SessionDep) -> Response:
+def buy_page(listing_id: Id, request: Request, user: CurrentUser, session: SessionDep) -> Response:
     listing = listings_service.get_visible_listing(
         session=session, listing_id=listing_id, viewer=user
     )
@@ -298,7 +299,7 @@ def buy_page(listing_id: int, request: Request, user: CurrentUser, session: Sess
 
 @router.post("/listings/{listing_id}/buy")
 def buy_submit(
-    listing_id: int,
+    listing_id: Id,
     request: Request,
     user: CurrentUser,
     session: SessionDep,

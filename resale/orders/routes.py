@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from listings.models import Listing
 from resale.db import SessionDep
+from resale.fields import Id
 from resale.orders import service
 from resale.orders.models import Order, OrderEvent, OrderStatus
 from resale.orders.schemas import (
@@ -130,7 +131,7 @@ def _carbon_out(session: Session, order: Order, viewer: User) -> TradeCarbonOut 
     )
 
 
-def load_order(order_id: int, user: CurrentUser, session: SessionDep) -> Order:
+def load_order(order_id: Id, user: CurrentUser, session: SessionDep) -> Order:
     """The order, if the signed-in user is its buyer, its seller or an admin (else 404)."""
     return service.get_order(session=session, order_id=order_id, viewer=user)
 

@@ -8,12 +8,13 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from carbon.estimate import TravelMode
+from resale.fields import Id
 from resale.orders.models import Fulfilment, OrderEventKind, OrderStatus
 from resale.payments.gateway import PaymentStatus
 
 
 class OrderCreate(BaseModel):
-    listing_id: int = Field(gt=0)
+    listing_id: Id
     fulfilment: Fulfilment
     # For a pickup: how the buyer will travel to the seller (counted in the carbon figure).
     travel_mode: TravelMode | None = None

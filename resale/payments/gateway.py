@@ -72,6 +72,10 @@ class SignatureError(GatewayError):
     """A webhook whose signature does not verify against the raw body."""
 
 
+class MalformedWebhook(GatewayError):
+    """A webhook whose signature verifies but whose body is not an event we can read."""
+
+
 class PaymentGateway(Protocol):
     name: str  # "stripe" or "dev"
 

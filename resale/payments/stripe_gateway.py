@@ -14,8 +14,10 @@ from typing import Any
 import stripe
 from stripe.params import PaymentIntentCreateParams, TransferCreateParams
 
+from resale.fields import MAX_AMOUNT_CENTS
 from resale.payments.gateway import (
     GatewayError,
+    MalformedWebhook,
     Payment,
     PaymentStatus,
     Refund,
@@ -28,6 +30,8 @@ from resale.payments.gateway import (
 TIMEOUT_SECONDS = (5.0, 30.0)
 # Safe to retry: every POST carries an idempotency key, GETs change nothing.
 NETWORK_RETRIES = 2
+# How old a signed webhook may be (Stripe's own default): older ones are replays.
+WEBHOOK_TOLERANCE = stripe.Webhook.DEFAULT_TOLERANCE
 
 _WAITING = frozenset({"requires_action", "requires_confirmation", "requires_payment_method"})
 
@@ -38,6 +42,10 @@ def _id(value: Any) -> str | None:
         return value
     found = value.get("id") if isinstance(value, dict) else getattr(value, "id", None)
     return found if isinstance(found, str) else None
+
+
+def _is_amount(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_AMOUNT_CENTS
 
 
 def _message(exc: stripe.StripeError) -> str:
@@ -190,15 +198,23 @@ class StripeGateway:
         if not signature:
             raise SignatureError("The Stripe-Signature header is missing.")
         try:
-            stripe.Webhook.construct_event(payload, signature, self._webhook_secret)
+            stripe.WebhookSignature.verify_header(
+                payload.decode("utf-8"), signature, self._webhook_secret, WEBHOOK_TOLERANCE
+            )
         except stripe.SignatureVerificationError as exc:
             raise SignatureError("The webhook signature does not match.") from exc
+        except ValueError as exc:  # not UTF-8: nothing Stripe signs
+            raise MalformedWebhook("The webhook body is not UTF-8 text.") from exc
+        # Verified: read the very bytes that were signed. Signed is not well formed: a
+        # body that is not a Stripe event is refused, whoever holds the secret.
+        try:
+            event = json.loads(payload)
         except ValueError as exc:
-            raise SignatureError("The webhook body is not a Stripe event.") from exc
-        # Verified: read the very bytes that were signed.
-        event = json.loads(payload)
-        if not isinstance(event, dict) or not isinstance(event.get("id"), str):
-            raise SignatureError("The webhook body is not a Stripe event.")
+            raise MalformedWebhook("The webhook body is not JSON.") from exc
+        if not isinstance(event, dict) or not all(
+            isinstance(event.get(key), str) and event[key] for key in ("id", "type")
+        ):
+            raise MalformedWebhook("The webhook body is not a Stripe event (no id and type).")
         return _reduce(event)
 
     # --- Internals ------------------------------------------------------------------------
@@ -298,11 +314,15 @@ def _reduce(event: dict[str, Any]) -> WebhookEvent:
     else:
         payment_ref = _id(obj.get("payment_intent"))
         amount = None
+    if amount is not None and not _is_amount(amount):
+        raise MalformedWebhook("The webhook event's amount is not a number of cents.")
+    if failure is not None and not isinstance(failure, str):
+        raise MalformedWebhook("The webhook event's payment error has no readable message.")
     return WebhookEvent(
         id=str(event["id"]),
         type=kind,
         payment_ref=payment_ref,
-        amount_cents=amount if isinstance(amount, int) else None,
+        amount_cents=amount,
         failure_message=failure,
         data=extra,
     )

@@ -18,9 +18,16 @@ from sqlmodel import Session
 
 from resale.db import SessionDep, lock_for_write
 from resale.errors import NotFound, ResaleError
+from resale.fields import MAX_INT
 from resale.orders import service as orders_service
 from resale.payments.dependencies import GatewayDep
-from resale.payments.gateway import GatewayError, PaymentGateway, SignatureError, WebhookEvent
+from resale.payments.gateway import (
+    GatewayError,
+    MalformedWebhook,
+    PaymentGateway,
+    SignatureError,
+    WebhookEvent,
+)
 from resale.payments.models import PaymentEvent
 
 log = logging.getLogger(__name__)
@@ -29,7 +36,8 @@ router = APIRouter(prefix="/api/v1/payments", tags=["payments"])
 
 
 class BadWebhook(ResaleError):
-    """A webhook whose signature does not verify: refused, nothing stored."""
+    """A webhook whose signature does not verify, or whose signed body is not an event we
+    can read: refused, nothing stored."""
 
     status_code = 400
 
@@ -44,9 +52,10 @@ def _order_id(metadata: Any) -> int | None:
     if not isinstance(metadata, dict):
         return None
     try:
-        return int(metadata["order_id"])
+        order_id = int(metadata["order_id"])
     except (KeyError, TypeError, ValueError):
         return None
+    return order_id if 1 <= order_id <= MAX_INT else None
 
 
 def handle_event(*, session: Session, gateway: PaymentGateway, event: WebhookEvent) -> bool:
@@ -113,7 +122,7 @@ def stripe_webhook(
         raise NotFound("Stripe is not the payment provider here.")
     try:
         event = gateway.parse_webhook(payload=payload, signature=stripe_signature)
-    except SignatureError as exc:
+    except (SignatureError, MalformedWebhook) as exc:
         raise BadWebhook(str(exc)) from exc
     try:
         new = handle_event(session=session, gateway=gateway, event=event)

@@ -3,11 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from resale.fields import PointIn, text_check
+from resale.fields import BoundedText, PointIn
 
-DisplayName = Annotated[str, AfterValidator(text_check(1, 50))]
+DisplayName = Annotated[str, BoundedText(1, 50)]
 
 
 class HomeLocation(PointIn):

@@ -192,6 +192,58 @@ def test_a_tampered_or_missing_signature_is_refused_and_nothing_is_stored(
     assert order.status is OrderStatus.PENDING_PAYMENT and order.paid_at is None
 
 
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        (b"not json at all", "not JSON"),
+        (b"\xff\xfe not text", "not UTF-8"),
+        (b"[1, 2, 3]", "not a Stripe event"),
+        (b'{"type": "payment_intent.succeeded"}', "not a Stripe event"),
+        (b'{"id": 12, "type": "payment_intent.succeeded"}', "not a Stripe event"),
+        (b'{"id": "evt_1", "type": ["payment_intent.succeeded"]}', "not a Stripe event"),
+        (
+            b'{"id": "evt_1", "type": "payment_intent.succeeded", "data": {"object": '
+            b'{"id": "pi_1", "amount": 99999999999999999999999}}}',
+            "amount",
+        ),
+        (
+            b'{"id": "evt_1", "type": "payment_intent.succeeded", "data": {"object": '
+            b'{"id": "pi_1", "amount": "12000"}}}',
+            "amount",
+        ),
+        (
+            b'{"id": "evt_1", "type": "payment_intent.payment_failed", "data": {"object": '
+            b'{"id": "pi_1", "last_payment_error": {"message": {"nested": 1}}}}}',
+            "payment error",
+        ),
+    ],
+)
+def test_a_signed_but_malformed_body_is_a_400_and_nothing_is_stored(
+    stripe_app: FastAPI, client: TestClient, session: Session, body: bytes, detail: str
+) -> None:
+    before = len(session.exec(select(PaymentEvent)).all())
+
+    answer = _post(client, body, sign(body))
+
+    assert answer.status_code == 400, answer.text
+    assert detail in answer.json()["detail"]
+    assert len(session.exec(select(PaymentEvent)).all()) == before
+
+
+def test_an_order_id_too_large_for_the_database_in_the_metadata_is_ignored(
+    stripe_app: FastAPI, client: TestClient, session: Session
+) -> None:
+    payload = event_payload(
+        "payment_intent.succeeded",
+        {"id": "pi_unknown", "amount": 100, "metadata": {"order_id": str(2**40)}},
+    )
+
+    answer = _post(client, payload, sign(payload))
+
+    assert answer.status_code == 200, answer.text
+    assert _stored(session, _event_id(payload)) == 1
+
+
 def test_a_failed_card_leaves_the_order_waiting_for_payment(
     stripe_app: FastAPI,
     client: TestClient,
