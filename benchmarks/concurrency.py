@@ -25,8 +25,9 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -274,6 +275,21 @@ def run(kind: str, url: str, rounds: int, at_once: int) -> None:
         )
 
 
+@contextmanager
+def scratch_database(postgres_url: str, purpose: str) -> Iterator[str]:
+    """A new PostgreSQL database beside the one in ``postgres_url``, dropped afterwards."""
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    name = f"resale_bench_{purpose}_{secrets.token_hex(3)}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -288,17 +304,8 @@ def main() -> None:
     if args.database in ("both", "sqlite"):
         run("sqlite", f"sqlite:///{SCRATCH / 'bench.db'}", args.rounds, args.at_once)
     if args.database in ("both", "postgresql"):
-        admin = sa.create_engine(args.postgres_url, isolation_level="AUTOCOMMIT")
-        name = f"resale_bench_concurrency_{secrets.token_hex(3)}"
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = sa.make_url(args.postgres_url).set(database=name)
-            run("postgresql", url.render_as_string(hide_password=False), args.rounds, args.at_once)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with scratch_database(args.postgres_url, "concurrency") as url:
+            run("postgresql", url, args.rounds, args.at_once)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import statistics
 import sys
 import threading
@@ -30,10 +29,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx2 as httpx
-import sqlalchemy as sa
 
 # The house helpers: people and listings made in the database, the server, the burst.
-from concurrency import PASSWORD, SCRATCH, Market, Send, burst, serve
+from concurrency import PASSWORD, SCRATCH, Market, Send, burst, scratch_database, serve
 
 from listings.models import ListingStatus
 from resale.migrations import upgrade
@@ -145,23 +143,8 @@ def main() -> None:
             url = f"sqlite:///{SCRATCH / f'storm-{config}.db'}"
             run("sqlite", url, config, args.rounds, args.at_once)
             continue
-        admin = sa.create_engine(args.postgres_url, isolation_level="AUTOCOMMIT")
-        name = f"resale_bench_storm_{secrets.token_hex(3)}"
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = sa.make_url(args.postgres_url).set(database=name)
-            run(
-                "postgresql",
-                url.render_as_string(hide_password=False),
-                config,
-                args.rounds,
-                args.at_once,
-            )
-        finally:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with scratch_database(args.postgres_url, "storm") as url:
+            run("postgresql", url, config, args.rounds, args.at_once)
 
 
 if __name__ == "__main__":

@@ -136,6 +136,19 @@ def committed_engine(
         yield from _postgres_engine()
 
 
+@pytest.fixture(scope="module")
+def live(committed_engine: Engine) -> Iterator[str]:
+    """The real app served on a loopback port over ``committed_engine``: its base URL."""
+    from resale import db
+    from resale.app import create_app
+    from tests.live import served
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(db, "_engine", committed_engine)
+        with served(create_app()) as base:
+            yield base
+
+
 def rolled_back_session(engine: Engine) -> Iterator[Session]:
     """A session inside one transaction that is rolled back afterwards."""
     with engine.connect() as connection:

@@ -8,27 +8,12 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx2 as httpx
-import pytest
-from sqlalchemy.engine import Engine
-
-from resale import db
-from tests.live import served
 
 AT_ONCE = 50
-
-
-@pytest.fixture(scope="module")
-def live(committed_engine: Engine) -> Iterator[str]:
-    from resale.app import create_app
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(db, "_engine", committed_engine)
-        with served(create_app()) as base:
-            yield base
 
 
 def at_once(

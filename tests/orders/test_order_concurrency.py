@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -25,22 +24,11 @@ from resale.payments.models import Payout
 from resale.users.models import TokenKind
 from resale.users.service import issue_token
 from tests.factories import make_listing, make_user
-from tests.live import served
 
 BUYERS = int(__import__("os").environ.get("RACE_BUYERS", "50"))
 
 
-@pytest.fixture
-def live_api(committed_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The real app (real sessions, real commits) served by uvicorn on a loopback port."""
-    from resale.app import create_app
-
-    monkeypatch.setattr(db, "_engine", committed_engine)
-    with served(create_app()) as base:
-        yield base
-
-
-def test_fifty_buyers_race_for_one_item(live_api: str, committed_engine: Engine) -> None:
+def test_fifty_buyers_race_for_one_item(live: str, committed_engine: Engine) -> None:
     with Session(committed_engine) as session:
         seller = make_user(session)
         listing = make_listing(session, seller, price_cents=9900)
@@ -53,7 +41,7 @@ def test_fifty_buyers_race_for_one_item(live_api: str, committed_engine: Engine)
     barrier = threading.Barrier(BUYERS)
 
     def buy(token: str) -> httpx.Response:
-        with httpx.Client(base_url=live_api, timeout=60) as client:
+        with httpx.Client(base_url=live, timeout=60) as client:
             barrier.wait()
             return client.post(
                 "/api/v1/orders",

@@ -10,7 +10,6 @@ answer that does not match its documented schema or headers. Logging out
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx2 as httpx
@@ -20,11 +19,8 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import CHECKS, load_all_checks
-from sqlalchemy.engine import Engine
 
-from resale import db
 from tests.factories import PASSWORD, jpeg_bytes
-from tests.live import served
 
 # Examples per operation and generation mode: enough to reach every parameter's edges
 # (schemathesis adds boundary cases of its own), small enough for a few minutes per run.
@@ -46,16 +42,6 @@ def _accepted_email(address: str) -> bool:
 
 # "format: email" as the API takes it: also a domain that can receive mail (not .test).
 schemathesis.openapi.format("email", st.emails().filter(_accepted_email))
-
-
-@pytest.fixture(scope="module")
-def live(committed_engine: Engine) -> Iterator[str]:
-    from resale.app import create_app
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(db, "_engine", committed_engine)
-        with served(create_app()) as base:
-            yield base
 
 
 def _signed_in(client: httpx.Client, email: str) -> dict[str, str]:
