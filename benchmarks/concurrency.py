@@ -44,8 +44,8 @@ from sqlmodel import Session  # noqa: E402
 
 from listings.models import Condition, Listing, ListingStatus  # noqa: E402
 from listings.service import refresh_search_terms  # noqa: E402
-from resale import security  # noqa: E402
-from resale.db import make_engine, utcnow  # noqa: E402
+from resale.core import security  # noqa: E402
+from resale.core.db import make_engine, utcnow  # noqa: E402
 from resale.migrations import upgrade  # noqa: E402
 from resale.users.models import TokenKind, User  # noqa: E402
 from resale.users.service import issue_token  # noqa: E402

@@ -5,7 +5,7 @@
     python benchmarks/matching.py --reuse               # keep the generated database
 
 It generates a synthetic marketplace into SQLite (var/bench/matching-<events>.db):
-buyers living around the neighbourhoods of ``resale.geo.PLACES`` with two or three
+buyers living around the neighbourhoods of ``resale.core.geo.PLACES`` with two or three
 favourite category groups, listings around the same places (a share of them sold or
 withdrawn), and an event log of views, favourites and orders that follows taste,
 distance and a skewed item popularity. Then:
@@ -44,8 +44,8 @@ import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from listings import taxonomy  # noqa: E402
-from resale.geo import PLACES  # noqa: E402
+from resale.core import taxonomy  # noqa: E402
+from resale.core.geo import PLACES  # noqa: E402
 
 DAY = 86400.0
 HISTORY_DAYS = 180
@@ -186,7 +186,7 @@ def synthetic_world(
 
 
 def _stamp(seconds: float) -> str:
-    """SQLite's stored form of a UTC timestamp (as resale.db.UTCDateTime writes it)."""
+    """SQLite's stored form of a UTC timestamp (as resale.core.db.UTCDateTime writes it)."""
     return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None).isoformat(sep=" ")
 
 
@@ -462,7 +462,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()
 
-    from resale.db import make_engine
+    from resale.core.db import make_engine
     from resale.migrations import upgrade
 
     total = args.listings + round(args.listings * args.inactive)

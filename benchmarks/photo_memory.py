@@ -56,7 +56,7 @@ def plain_process(data: bytes, *, filename: str = "photo") -> Any:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     from listings import photos
-    from resale.config import settings
+    from resale.core.config import settings
 
     name = filename or "photo"
     if not data:

@@ -36,14 +36,14 @@ os.environ.setdefault("RESALE_ENV", "development")
 import sqlalchemy as sa  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from listings import taxonomy  # noqa: E402
 from listings.models import Condition  # noqa: E402
 from listings.schemas import Sort  # noqa: E402
 from listings.search import SearchQuery, capture_sql, search  # noqa: E402
 from listings.text import search_document  # noqa: E402
 from resale import demo_catalog as catalog  # noqa: E402
-from resale.db import make_engine  # noqa: E402
-from resale.geo import PLACES, public_point  # noqa: E402
+from resale.core import taxonomy  # noqa: E402
+from resale.core.db import make_engine  # noqa: E402
+from resale.core.geo import PLACES, public_point  # noqa: E402
 from resale.migrations import upgrade  # noqa: E402
 
 CITIES = sorted({p.city for p in PLACES})

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from resale.db import UTCDateTime, str_enum, utcnow
+from resale.core.db import UTCDateTime, str_enum, utcnow
 
 
 class EntryKind(enum.StrEnum):

@@ -21,10 +21,9 @@ from carbon import service
 from carbon.estimate import CarbonInputError, Estimate, estimate, load_factors, methodology
 from carbon.methodology import FactorSet, Source
 from carbon.routes import sentence
-from listings import taxonomy
-from resale import web
-from resale.db import SessionDep, utcnow
-from resale.fields import Offset
+from resale.core import taxonomy, web
+from resale.core.db import SessionDep, utcnow
+from resale.core.fields import Offset
 from resale.users.dependencies import CurrentUser, page_router
 
 router = page_router()

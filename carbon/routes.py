@@ -26,10 +26,10 @@ from carbon.schemas import (
     LedgerPage,
     MonthOut,
 )
-from listings import taxonomy
-from resale.db import SessionDep
-from resale.errors import InvalidInput
-from resale.fields import AmountCents, Offset
+from resale.core import taxonomy
+from resale.core.db import SessionDep
+from resale.core.errors import InvalidInput
+from resale.core.fields import AmountCents, Offset
 from resale.users.dependencies import CurrentUser
 
 router = APIRouter(prefix="/api/v1/carbon", tags=["carbon"])

@@ -19,8 +19,8 @@ from sqlmodel import Session, col, select
 
 from carbon.estimate import Estimate
 from carbon.models import CarbonAccount, CarbonEntry, EntryKind, TradeRole
-from resale.config import settings
-from resale.db import utcnow
+from resale.core.config import settings
+from resale.core.db import utcnow
 
 __all__ = [
     "AccountSummary",

@@ -8,8 +8,8 @@ from fastapi import Depends
 
 from listings import service
 from listings.models import Listing
-from resale.db import SessionDep
-from resale.fields import Id
+from resale.core.db import SessionDep
+from resale.core.fields import Id
 from resale.users.dependencies import CurrentUser
 
 

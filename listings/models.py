@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, Relationship, SQLModel
 
-from resale.db import UTCDateTime, str_enum, utcnow
+from resale.core.db import UTCDateTime, str_enum, utcnow
 from resale.users.models import User
 
 # Full-text search storage that SQLModel does not model (made by migration 0002):

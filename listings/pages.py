@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from listings import photos as photo_store
-from listings import service, taxonomy
+from listings import service
 from listings.dependencies import OwnedListing
 from listings.models import CONDITION_LABELS, Listing, ListingStatus
 from listings.schemas import (
@@ -34,15 +34,15 @@ from listings.search import (
     search,
     to_url,
 )
-from resale import security, web
-from resale.config import settings
-from resale.db import SessionDep
-from resale.errors import ResaleError
-from resale.fields import Id
-from resale.geo import PLACES
+from resale.core import security, taxonomy, web
+from resale.core.config import settings
+from resale.core.db import SessionDep
+from resale.core.errors import ResaleError
+from resale.core.fields import Id
+from resale.core.geo import PLACES
+from resale.core.web import FormDep
 from resale.users.dependencies import CurrentUser, OptionalUser, page_router
 from resale.users.models import User
-from resale.web import FormDep
 
 router = page_router()
 # Result cards everywhere show what buying the item second-hand avoids.

@@ -20,8 +20,8 @@ from typing import BinaryIO
 
 from PIL import ExifTags, Image, UnidentifiedImageError
 
-from resale.config import settings
-from resale.errors import InvalidInput
+from resale.core.config import settings
+from resale.core.errors import InvalidInput
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 DISPLAY_EDGE = 1600

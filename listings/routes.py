@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from listings import photos as photo_store
-from listings import service, taxonomy
+from listings import service
 from listings.dependencies import OwnedListing
 from listings.models import Condition, Listing, SavedSearch
 from listings.schemas import (
@@ -28,11 +28,11 @@ from listings.schemas import (
     Sort,
 )
 from listings.search import DEFAULT_LIMIT, MAX_LIMIT, MAX_RADIUS_KM, SearchQuery, search
-from resale import web
-from resale.db import SessionDep
-from resale.errors import InvalidInput
-from resale.fields import AmountCents, Id
-from resale.geo import rounded_km
+from resale.core import taxonomy, web
+from resale.core.db import SessionDep
+from resale.core.errors import InvalidInput
+from resale.core.fields import AmountCents, Id
+from resale.core.geo import rounded_km
 from resale.users.dependencies import CurrentUser, OptionalUser
 from resale.users.models import User
 

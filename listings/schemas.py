@@ -9,9 +9,9 @@ from typing import Annotated, Any, Self
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from listings import photos as photo_store
-from listings import taxonomy
 from listings.models import Condition, ListingStatus
-from resale.fields import BoundedText, NotBoolean, PointIn, blank_to_none
+from resale.core import taxonomy
+from resale.core.fields import BoundedText, NotBoolean, PointIn, blank_to_none
 
 CURRENCIES = ("EUR", "GBP", "USD", "CHF", "SEK", "DKK", "PLN", "CZK")
 MIN_PRICE_CENTS = 100

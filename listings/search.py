@@ -45,7 +45,6 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from listings import taxonomy
 from listings.models import (
     FTS_TABLE,
     SEARCH_VECTOR,
@@ -59,8 +58,9 @@ from listings.text import ANYWHERE as MARK_ANY
 from listings.text import BRAND as MARK_BRAND
 from listings.text import TITLE as MARK_TITLE
 from listings.text import query_terms
-from resale.errors import InvalidInput
-from resale.geo import EARTH_RADIUS_KM, PLACES_BY_SLUG, bounding_box
+from resale.core import taxonomy
+from resale.core.errors import InvalidInput
+from resale.core.geo import EARTH_RADIUS_KM, PLACES_BY_SLUG, bounding_box
 from resale.users.models import User
 
 MAX_RADIUS_KM = 500.0

@@ -24,7 +24,7 @@ from carbon.estimate import (
     estimate,
 )
 from listings import photos as photo_store
-from listings import taxonomy, views
+from listings import views
 from listings.models import (
     Condition,
     Favorite,
@@ -38,8 +38,9 @@ from listings.models import (
 from listings.schemas import ListingCard, ListingCreate, ListingUpdate
 from listings.search import HERE, HOME, InvalidSearch, UrlSearch, count_since, from_url, to_url
 from listings.text import search_document
-from resale.config import settings
-from resale.db import (
+from resale.core import taxonomy
+from resale.core.config import settings
+from resale.core.db import (
     insert_unless_present,
     lock_for_write,
     on_commit,
@@ -48,8 +49,8 @@ from resale.db import (
     utcnow,
     write_session,
 )
-from resale.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from resale.geo import haversine_km, place_name_for, public_point
+from resale.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from resale.core.geo import haversine_km, place_name_for, public_point
 from resale.users.models import User
 
 EDITABLE = {ListingStatus.DRAFT, ListingStatus.ACTIVE, ListingStatus.WITHDRAWN}

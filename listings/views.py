@@ -27,8 +27,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from listings.models import InteractionEvent, InteractionKind, Listing
-from resale.config import settings
-from resale.db import utcnow
+from resale.core.config import settings
+from resale.core.db import utcnow
 from resale.users.models import User
 
 log = logging.getLogger(__name__)

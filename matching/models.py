@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from listings.models import Listing  # noqa: F401  (the table a notice points to)
-from resale.db import UTCDateTime, utcnow
+from resale.core.db import UTCDateTime, utcnow
 from resale.users.models import User  # noqa: F401
 
 

@@ -1,7 +1,7 @@
 """Blocks on listings' pages: "For you" on the home page, "Similar items nearby" and, for the
 seller, "Buyers who may want this" on a listing page.
 
-They are page sections (``resale.web.add_section``): listings' pages render whatever
+They are page sections (``resale.core.web.add_section``): listings' pages render whatever
 the slot returns, so listings never imports matching. ``register()`` adds them once.
 """
 
@@ -15,8 +15,8 @@ from sqlmodel import Session
 from listings import service as listings_service
 from listings.models import Listing
 from matching import service
-from resale import security, web
-from resale.db import SessionDep
+from resale.core import security, web
+from resale.core.db import SessionDep
 from resale.users.dependencies import CurrentUser, page_router
 from resale.users.models import User
 

@@ -20,8 +20,8 @@ from matching.schemas import (
     RecommendationList,
     RecommendedListing,
 )
-from resale.db import SessionDep
-from resale.fields import Id
+from resale.core.db import SessionDep
+from resale.core.fields import Id
 from resale.users.dependencies import CurrentUser, OptionalUser
 
 router = APIRouter(prefix="/api/v1", tags=["recommendations"])

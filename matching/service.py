@@ -2,7 +2,7 @@
 
 Every list is of active listings only, carries a rounded distance (never a
 seller's exact point: listing points are public grid points and distances are
-shown through ``resale.geo.rounded_km``) and the reasons in words, and says which
+shown through ``resale.core.geo.rounded_km``) and the reasons in words, and says which
 model made it (``serving.model_info``).
 
 - With a trained model (``matching.serving``): the model ranks what it knows.
@@ -34,7 +34,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.datastructures import QueryParams
 
-from listings import taxonomy
 from listings.models import Favorite, InteractionEvent, Listing, ListingStatus, SavedSearch
 from listings.schemas import ListingCard, Sort
 from listings.search import MAX_LIMIT, SearchQuery, from_url, load_cards, search
@@ -43,10 +42,11 @@ from matching import serving
 from matching.model import REASONS
 from matching.models import Notification
 from matching.training import EUR_PER_UNIT
-from resale.config import settings
-from resale.db import lock_for_write, utcnow, write_session
-from resale.geo import bounding_box, haversine_km, rounded_km
-from resale.orders.models import Order
+from resale.core import taxonomy
+from resale.core.config import settings
+from resale.core.db import lock_for_write, utcnow, write_session
+from resale.core.geo import bounding_box, haversine_km, rounded_km
+from resale.trade.orders import service as orders_service
 from resale.users.models import User
 
 DEFAULT_LIMIT = 12
@@ -257,14 +257,13 @@ def _activity(
             for event_id, listing_id, kind, _ in rows
             if event_id > after_event and str(getattr(kind, "value", kind)) != "unfavorite"
         ]
-        orders = Order.__table__  # type: ignore[attr-defined]
-        since += list(
-            session.execute(
-                sa.select(orders.c.listing_id).where(
-                    orders.c.buyer_id == user.id, orders.c.id > after_order
-                )
-            ).scalars()
-        )
+        assert user.id is not None
+        since += [
+            p.listing_id
+            for p in orders_service.purchases(
+                session=session, buyer_id=user.id, after_order=after_order
+            )
+        ]
     saved_rows = session.execute(
         sa.select(favorites.c.listing_id, listings.c.category)
         .join(listings, listings.c.id == favorites.c.listing_id)

@@ -53,8 +53,8 @@ from matching.baselines import PopularityBaseline
 from matching.core import IntArray, Interactions, ItemTable, Query, Request
 from matching.metrics import per_query
 from matching.model import MatchingModel, ModelConfig
-from resale.config import settings
-from resale.orders.models import Order
+from resale.core.config import settings
+from resale.trade.orders import service as orders_service
 from resale.users.models import User
 
 FORMAT = 1
@@ -181,7 +181,6 @@ def load_market(*, session: Session) -> MarketData:
     dialect = session.get_bind().dialect.name
     listings = Listing.__table__  # type: ignore[attr-defined]
     events = InteractionEvent.__table__  # type: ignore[attr-defined]
-    orders = Order.__table__  # type: ignore[attr-defined]
     users = User.__table__  # type: ignore[attr-defined]
 
     rows = session.execute(
@@ -224,9 +223,10 @@ def load_market(*, session: Session) -> MarketData:
             _epoch(events.c.created_at, dialect),
         ).where(events.c.user_id.is_not(None), events.c.kind != "unfavorite")
     ).all()
-    order_rows = session.execute(
-        sa.select(orders.c.buyer_id, orders.c.listing_id, _epoch(orders.c.created_at, dialect))
-    ).all()
+    order_rows = [
+        (p.buyer_id, p.listing_id, p.at.timestamp())
+        for p in orders_service.purchases(session=session)
+    ]
     max_event_id, max_event_at, all_events, anonymous = session.execute(
         sa.select(
             sa.func.max(events.c.id),
@@ -235,7 +235,7 @@ def load_market(*, session: Session) -> MarketData:
             sa.func.count().filter(events.c.user_id.is_(None)),
         )
     ).one()
-    max_order_id = session.execute(sa.select(sa.func.max(orders.c.id))).scalar()
+    max_order_id = orders_service.last_order_id(session=session)
     max_listing_id = session.execute(sa.select(sa.func.max(listings.c.id))).scalar()
 
     kinds: list[str] = []

@@ -25,16 +25,16 @@ from matching import pages as matching_pages
 from matching import routes as matching_routes
 from matching import service as matching_service
 from matching import serving as matching_serving
-from resale import docs, errors, inputs, limits, openapi, security, web
-from resale.config import settings
-from resale.db import POOL_OVERFLOW, POOL_SIZE, SessionDep, get_engine, utcnow
-from resale.headers import SecurityHeaders
-from resale.orders import pages as order_pages
-from resale.orders import routes as order_routes
-from resale.orders import service as order_service
-from resale.payments import pages as payment_pages
-from resale.payments import webhooks
-from resale.payments.gateway import get_gateway
+from resale import docs, openapi
+from resale.core import handlers, inputs, limits, security, web
+from resale.core.config import settings
+from resale.core.db import POOL_OVERFLOW, POOL_SIZE, SessionDep, get_engine, utcnow
+from resale.core.headers import SecurityHeaders
+from resale.trade.orders import pages as order_pages
+from resale.trade.orders import payment_pages, webhooks
+from resale.trade.orders import routes as order_routes
+from resale.trade.orders import service as order_service
+from resale.trade.payments.configured import get_gateway
 from resale.users import pages as user_pages
 from resale.users import routes as user_routes
 
@@ -172,7 +172,7 @@ class AdmissionLimit:
 
 class _Slot:
     """One request's admission slot; given back while it waits for something that needs
-    no connection (a turn of the password lane, resale.security.password_turn)."""
+    no connection (a turn of the password lane, resale.core.security.password_turn)."""
 
     def __init__(self, gate: asyncio.Semaphore) -> None:
         self.gate = gate
@@ -213,7 +213,7 @@ def create_app() -> FastAPI:
     )
     # Refuse to start on a gateway production must not take payments with.
     get_gateway()
-    errors.install_handlers(app)
+    handlers.install_handlers(app)
     app.add_middleware(AdmissionLimit, limit=ADMITTED_REQUESTS)
     # A body too large for its route is refused before it takes an admission slot.
     app.add_middleware(limits.BodyLimit)

@@ -29,7 +29,7 @@ def serve(
     """Serve the web app and the JSON API."""
     import uvicorn
 
-    from resale.config import settings
+    from resale.core.config import settings
 
     shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
     typer.secho(f"\n  resale is running at http://{shown}:{port}", fg=typer.colors.GREEN, bold=True)
@@ -57,7 +57,7 @@ def _describe_db(url: str) -> str:
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
-    from resale.config import settings
+    from resale.core.config import settings
     from resale.migrations import upgrade
 
     upgrade(revision=revision)
@@ -100,7 +100,7 @@ def seed(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from resale import seed as demo
-    from resale.db import write_session
+    from resale.core.db import write_session
 
     with write_session() as session:
         if if_empty and not demo.is_empty(session=session):
@@ -129,9 +129,9 @@ def orders_sweep() -> None:
 
     Safe to run from cron every minute, also while the app runs its own sweep.
     """
-    from resale.db import get_engine
-    from resale.orders import service
-    from resale.payments.gateway import get_gateway
+    from resale.core.db import get_engine
+    from resale.trade.orders import service
+    from resale.trade.payments.configured import get_gateway
 
     report = service.sweep(engine=get_engine(), gateway=get_gateway())
     typer.echo(f"order sweep: {report}")
@@ -179,7 +179,7 @@ def train(
         metadata_path,
     )
     from matching.training import train as train_model
-    from resale.db import get_engine
+    from resale.core.db import get_engine
 
     started = time.perf_counter()
 
@@ -225,7 +225,7 @@ def notify(
     from datetime import timedelta
 
     from matching import service, serving
-    from resale.db import get_engine, utcnow
+    from resale.core.db import get_engine, utcnow
 
     serving.load_at_startup()
     count = service.notify_since(engine=get_engine(), since=utcnow() - timedelta(minutes=minutes))

@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from listings.models import Condition
-from listings.taxonomy import LEAVES, PARENTS
+from resale.core.taxonomy import LEAVES, PARENTS
 
 Rgb = tuple[int, int, int]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from resale import web
+from resale.core import web
 
 router = APIRouter(include_in_schema=False)
 

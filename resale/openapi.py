@@ -2,7 +2,7 @@
 
 ``document_errors`` is the one place that declares them, from what each operation is made
 of (a bearer token, a path parameter, a body, a write), with the JSON error shape that
-resale.errors renders. The validators' limits (lengths, ranges) come with the field types.
+resale.core.errors renders. The validators' limits (lengths, ranges) come with the field types.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
-from resale.errors import is_api_request
+from resale.core.errors import is_api_request
 
 
 class FieldError(BaseModel):

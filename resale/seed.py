@@ -32,14 +32,14 @@ from carbon import service as carbon_service
 from carbon.estimate import TravelMode
 from listings import photos as photo_store
 from listings.models import InteractionKind, ListingStatus
-from listings.taxonomy import LEAVES, PARENTS, Category
 from listings.text import search_document
 from resale import demo_catalog as catalog
-from resale.db import utcnow
-from resale.geo import PLACES, PLACES_BY_SLUG, Place, haversine_km, public_point
-from resale.orders import service as orders_service
-from resale.orders.models import Fulfilment, Order, OrderStatus
-from resale.security import hash_password
+from resale.core.db import utcnow
+from resale.core.geo import PLACES, PLACES_BY_SLUG, Place, haversine_km, public_point
+from resale.core.security import hash_password
+from resale.core.taxonomy import LEAVES, PARENTS, Category
+from resale.trade.orders import service as orders_service
+from resale.trade.orders.models import Fulfilment, Order, OrderStatus
 from resale.users.models import User
 
 DEMO_EMAIL = "demo@resale.example"

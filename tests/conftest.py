@@ -33,9 +33,9 @@ from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from resale.db import get_session, make_engine, request_scope  # noqa: E402
+from resale.core.db import get_session, make_engine, request_scope  # noqa: E402
+from resale.core.ratelimit.storage import DatabaseStorage  # noqa: E402
 from resale.migrations import upgrade  # noqa: E402
-from resale.ratelimit.storage import DatabaseStorage  # noqa: E402
 from resale.users.throttle import LoginThrottle, login_throttle  # noqa: E402
 
 POSTGRES_URL = os.environ.get(
@@ -139,8 +139,8 @@ def committed_engine(
 @pytest.fixture(scope="module")
 def live(committed_engine: Engine) -> Iterator[str]:
     """The real app served on a loopback port over ``committed_engine``: its base URL."""
-    from resale import db
     from resale.app import create_app
+    from resale.core import db
     from tests.live import served
 
     with pytest.MonkeyPatch.context() as patch:
@@ -228,7 +228,7 @@ def client(app: object) -> Iterator[TestClient]:
 
 @pytest.fixture
 def media_dir() -> Path:
-    from resale.config import settings
+    from resale.core.config import settings
 
     return settings.media_dir
 

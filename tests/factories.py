@@ -19,8 +19,8 @@ from sqlmodel import Session
 from listings import photos as photo_store
 from listings.models import Condition, Listing, ListingPhoto, ListingStatus
 from listings.service import refresh_search_terms
-from resale.db import utcnow
-from resale.security import hash_password
+from resale.core.db import utcnow
+from resale.core.security import hash_password
 from resale.users.models import TokenKind, User
 from resale.users.service import issue_token
 
@@ -98,7 +98,7 @@ def api_headers(session: Session, user: User) -> dict[str, str]:
 
 def browser_login(client: TestClient, session: Session, user: User) -> None:
     """Give the test client the session cookie a login would set."""
-    from resale.security import SESSION_COOKIE
+    from resale.core.security import SESSION_COOKIE
 
     token, _ = issue_token(session=session, user=user, kind=TokenKind.SESSION)
     client.cookies.set(SESSION_COOKIE, token)
@@ -125,7 +125,7 @@ def csrf(client: TestClient, path: str = "/") -> str:
 
 def point_at(lat: float, lon: float, km: float, bearing_deg: float = 0.0) -> tuple[float, float]:
     """The point ``km`` away from (lat, lon) along ``bearing_deg`` on the Earth sphere."""
-    from resale.geo import EARTH_RADIUS_KM
+    from resale.core.geo import EARTH_RADIUS_KM
 
     delta = km / EARTH_RADIUS_KM
     theta = math.radians(bearing_deg)
@@ -166,9 +166,9 @@ def generated_listings(
 ) -> tuple[list[dict[str, Any]], list[list[int]]]:
     """Believable listing rows (demo catalogue text, grid points around ``places``, ties in
     points, prices and times) and, per row, the photo positions it has (some have none)."""
-    from listings.taxonomy import LEAVES
     from resale import demo_catalog
-    from resale.geo import PLACES_BY_SLUG, public_point
+    from resale.core.geo import PLACES_BY_SLUG, public_point
+    from resale.core.taxonomy import LEAVES
 
     now = now or utcnow()
     statuses = [
@@ -278,8 +278,8 @@ def make_paid_order(
 ) -> Any:
     """A listing bought and paid for through the order service; returns the Order."""
     from carbon.estimate import TravelMode
-    from resale.orders import service as orders
-    from resale.orders.models import Fulfilment
+    from resale.trade.orders import service as orders
+    from resale.trade.orders.models import Fulfilment
 
     seller = seller or make_user(session)
     buyer = buyer or make_user(session)
@@ -306,7 +306,7 @@ def make_paid_order(
 
 def make_completed_order(session: Session, gateway: Any, **fields: Any) -> Any:
     """A paid order taken to completion: a pickup by the buyer's code, a parcel by confirmation."""
-    from resale.orders import service as orders
+    from resale.trade.orders import service as orders
 
     order = make_paid_order(session, gateway, **fields)
     seller, buyer = session.get(User, order.seller_id), session.get(User, order.buyer_id)

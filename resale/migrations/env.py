@@ -9,11 +9,11 @@ from sqlmodel import SQLModel
 
 import carbon.models  # noqa: F401  (register the tables on SQLModel.metadata)
 import matching.models  # noqa: F401
-import resale.orders.models
-import resale.payments.models
-import resale.ratelimit.models
+import resale.core.ratelimit.models
+import resale.trade.orders.models
+import resale.trade.payments.models
 import resale.users.models  # noqa: F401
-from resale.db import UTCDateTime, make_engine
+from resale.core.db import UTCDateTime, make_engine
 from resale.migrations import include_object
 
 config = context.config

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from resale import security
-from resale.db import SessionDep
-from resale.errors import CsrfFailed, NotAuthenticated
+from resale.core import security
+from resale.core.db import SessionDep
+from resale.core.errors import CsrfFailed, NotAuthenticated
 from resale.users import service
 from resale.users.models import TokenKind, User
 

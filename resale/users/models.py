@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from resale.db import UTCDateTime, str_enum, utcnow
+from resale.core.db import UTCDateTime, str_enum, utcnow
 
 
 class UserBase(SQLModel):

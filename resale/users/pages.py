@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 from pydantic import ValidationError
 
-from resale import security, web
-from resale.config import settings
-from resale.db import SessionDep
-from resale.errors import ResaleError
-from resale.geo import PLACES
+from resale.core import security, web
+from resale.core.config import settings
+from resale.core.db import SessionDep
+from resale.core.errors import ResaleError
+from resale.core.geo import PLACES
 from resale.users import service
 from resale.users.dependencies import CurrentUser, OptionalUser, page_router
 from resale.users.models import TokenKind, User

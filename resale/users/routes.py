@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
-from resale import security, web
-from resale.db import SessionDep
-from resale.errors import InvalidInput
+from resale.core import security, web
+from resale.core.db import SessionDep
+from resale.core.errors import InvalidInput
 from resale.users import service
 from resale.users.dependencies import CurrentUser, oauth2_scheme
 from resale.users.models import TokenKind

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from resale.fields import BoundedText, PointIn
+from resale.core.fields import BoundedText, PointIn
 
 DisplayName = Annotated[str, BoundedText(1, 50)]
 

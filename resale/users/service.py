@@ -7,11 +7,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from resale import security
-from resale.config import settings
-from resale.db import pause, utcnow
-from resale.errors import Conflict, NotAuthenticated
-from resale.geo import place_name_for
+from resale.core import security
+from resale.core.config import settings
+from resale.core.db import pause, utcnow
+from resale.core.errors import Conflict, NotAuthenticated
+from resale.core.geo import place_name_for
 from resale.users.models import AuthToken, TokenKind, User
 from resale.users.schemas import HomeLocation, ProfileUpdate, UserCreate
 from resale.users.throttle import LoginThrottle

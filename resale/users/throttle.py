@@ -1,6 +1,6 @@
 """Login throttling: failed logins counted per account and per client address.
 
-Counted with `limits` (fixed windows) in our own table by default (resale.ratelimit), or in
+Counted with `limits` (fixed windows) in our own table by default (resale.core.ratelimit), or in
 any storage `limits` reaches by URL (RESALE_RATE_LIMIT_URL, e.g. Redis). Fixed windows,
 because a window is then one counter per key, one atomic upsert on both databases (a moving
 window keeps every attempt); the cost is that up to twice the limit can fall around a window
@@ -26,9 +26,9 @@ from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
-from resale.config import settings
-from resale.errors import ResaleError
-from resale.ratelimit.storage import DatabaseStorage
+from resale.core.config import settings
+from resale.core.errors import ResaleError
+from resale.core.ratelimit.storage import DatabaseStorage
 
 
 class TooManyAttempts(ResaleError):

@@ -19,10 +19,9 @@ from sqlmodel import Session
 from carbon import service as carbon_service
 from carbon.estimate import estimate, load_factors
 from carbon.pages import LEDGER_COLUMNS, chart_months, equivalents, exact, factor
-from listings import taxonomy
-from resale import web
-from resale.db import utcnow
-from resale.orders.models import Fulfilment, Order
+from resale.core import taxonomy, web
+from resale.core.db import utcnow
+from resale.trade.orders.models import Fulfilment, Order
 from tests.factories import browser_login, make_user
 
 _figure = web.templates.env.get_template("carbon/_figure.html").module

@@ -19,11 +19,11 @@ from sqlmodel import Session, select
 
 from carbon import service as carbon
 from carbon.models import CarbonAccount, CarbonEntry, EntryKind, LedgerIsAppendOnly, TradeRole
-from resale.config import settings
-from resale.db import write_session
-from resale.orders import service as orders
-from resale.orders.models import Order, OrderStatus
-from resale.payments.dev_gateway import DevGateway
+from resale.core.config import settings
+from resale.core.db import write_session
+from resale.trade.orders import service as orders
+from resale.trade.orders.models import Order, OrderStatus
+from resale.trade.payments.dev_gateway import DevGateway
 from resale.users.models import User
 from tests.factories import make_completed_order, make_paid_order, make_user
 

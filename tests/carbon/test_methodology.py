@@ -14,7 +14,7 @@ from carbon.methodology import (
     load_factors,
     methodology_version,
 )
-from listings import taxonomy
+from resale.core import taxonomy
 
 
 def test_every_leaf_category_has_exactly_one_factor_row() -> None:

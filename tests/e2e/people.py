@@ -9,7 +9,7 @@ from typing import Any
 import httpx2 as httpx
 from PIL import Image, ImageDraw
 
-from resale.geo import PLACES_BY_SLUG
+from resale.core.geo import PLACES_BY_SLUG
 from tests.e2e.conftest import DESKTOP
 
 PASSWORD = "a long enough password"

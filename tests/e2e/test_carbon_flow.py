@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from resale.web import format_co2
+from resale.core.web import format_co2
 from tests.e2e.conftest import PHONE
 from tests.e2e.people import login, member, sell, shots_of
 

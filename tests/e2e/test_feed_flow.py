@@ -13,7 +13,7 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 
-from listings import taxonomy
+from resale.core import taxonomy
 from resale.seed import DEMO_EMAIL, DEMO_PASSWORD
 from tests.e2e.conftest import PHONE, start_server, stop_server
 from tests.e2e.people import login, shots_of

@@ -11,7 +11,7 @@ import httpx2 as httpx
 import pytest
 from PIL import Image, ImageDraw
 
-from resale.geo import PLACES_BY_SLUG
+from resale.core.geo import PLACES_BY_SLUG
 from tests.e2e.conftest import DESKTOP, PHONE
 
 pytestmark = pytest.mark.e2e

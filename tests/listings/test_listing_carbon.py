@@ -14,11 +14,11 @@ from sqlmodel import Session, select
 from carbon.estimate import estimate
 from listings import service
 from listings.models import Listing
-from resale.orders.models import Order
-from resale.payments.dependencies import gateway_dependency
-from resale.payments.dev_gateway import DevGateway
+from resale.core.web import format_co2
+from resale.trade.orders.models import Order
+from resale.trade.payments.dependencies import gateway_dependency
+from resale.trade.payments.dev_gateway import DevGateway
 from resale.users.models import User
-from resale.web import format_co2
 from tests.factories import (
     api_headers,
     browser_login,

@@ -13,7 +13,7 @@ from PIL import Image
 from sqlmodel import Session, col, func, select
 
 from listings import photos as photo_store
-from listings import taxonomy, views
+from listings import views
 from listings.models import (
     Favorite,
     InteractionEvent,
@@ -22,7 +22,8 @@ from listings.models import (
     ListingPhoto,
     ListingStatus,
 )
-from resale.geo import haversine_km, rounded_km
+from resale.core import taxonomy
+from resale.core.geo import haversine_km, rounded_km
 from resale.users.models import User
 from tests.factories import LYON, api_headers, jpeg_bytes, make_listing, make_user
 

@@ -13,7 +13,7 @@ from PIL import ExifTags, Image, ImageChops, ImageOps, ImageStat
 
 from listings import photos
 from listings.photos import InvalidPhoto
-from resale.config import settings
+from resale.core.config import settings
 from tests.factories import jpeg_bytes
 
 

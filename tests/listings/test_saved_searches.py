@@ -12,9 +12,9 @@ from sqlmodel import Session, col, func, select
 
 from listings import service
 from listings.models import SavedSearch
-from resale.db import utcnow
-from resale.errors import Conflict, InvalidInput
-from resale.geo import PLACES_BY_SLUG
+from resale.core.db import utcnow
+from resale.core.errors import Conflict, InvalidInput
+from resale.core.geo import PLACES_BY_SLUG
 from resale.users.models import User
 from tests.factories import api_headers, browser_login, csrf, make_listing, make_user
 

@@ -33,7 +33,7 @@ from listings.search import (
     search,
 )
 from listings.service import refresh_search_terms, withdraw
-from resale.geo import bounding_box, haversine_km
+from resale.core.geo import bounding_box, haversine_km
 from resale.users.models import User
 from tests.factories import add_photo_rows, make_listing, make_user, point_at
 

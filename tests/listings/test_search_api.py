@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from listings.models import Condition, Listing, ListingStatus
-from resale.geo import haversine_km
+from resale.core.geo import haversine_km
 from resale.users.models import User
 from tests.factories import LYON, add_photo_rows, api_headers, make_listing, make_user, point_at
 

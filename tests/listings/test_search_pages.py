@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from listings.models import Condition, ListingStatus
-from resale.geo import PLACES_BY_SLUG
+from resale.core.geo import PLACES_BY_SLUG
 from tests.factories import browser_login, csrf, make_listing, make_user
 
 MARAIS = PLACES_BY_SLUG["paris-marais"]

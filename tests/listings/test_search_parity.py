@@ -20,12 +20,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from listings import search as search_module
-from listings import taxonomy
 from listings.models import Condition, ListingStatus
 from listings.schemas import ListingCard, Sort
 from listings.search import SearchQuery, search
 from listings.text import query_terms, terms
-from resale.geo import PLACES_BY_SLUG, haversine_km
+from resale.core import taxonomy
+from resale.core.geo import PLACES_BY_SLUG, haversine_km
 from tests.conftest import rolled_back_session
 from tests.factories import generated_listings, insert_listings, make_listing, make_user
 

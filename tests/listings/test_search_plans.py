@@ -19,8 +19,8 @@ from listings import search as search_module
 from listings.models import Condition
 from listings.schemas import Sort
 from listings.search import SearchQuery, capture_sql, count_since, explain, search
-from resale.db import utcnow
-from resale.geo import PLACES_BY_SLUG
+from resale.core.db import utcnow
+from resale.core.geo import PLACES_BY_SLUG
 from tests.factories import generated_listings, insert_listings, make_user
 
 HOME = PLACES_BY_SLUG["paris-marais"]

@@ -13,7 +13,7 @@ from starlette.datastructures import QueryParams
 from listings.models import Condition
 from listings.schemas import Sort
 from listings.search import SearchQuery, UrlSearch, from_url, to_url
-from resale.geo import PLACES_BY_SLUG
+from resale.core.geo import PLACES_BY_SLUG
 
 HOME = (45.7640, 4.8357, "Lyon, Presqu'île")
 BASTILLE = PLACES_BY_SLUG["paris-bastille"]

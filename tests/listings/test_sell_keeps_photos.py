@@ -17,8 +17,8 @@ from sqlmodel import Session, col, func, select
 from listings import photos as photo_store
 from listings import service
 from listings.models import Listing, ListingPhoto, ListingStatus
-from resale.config import settings
-from resale.errors import Conflict
+from resale.core.config import settings
+from resale.core.errors import Conflict
 from tests.factories import browser_login, csrf, jpeg_bytes, make_user
 
 SELL_FORM = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from listings import taxonomy
+from resale.core import taxonomy
 
 
 def test_two_levels_only() -> None:

@@ -23,8 +23,8 @@ from listings.models import (
     ListingStatus,
 )
 from matching.model import ModelConfig
-from resale.db import utcnow
-from resale.orders.models import Fulfilment, Order, OrderStatus
+from resale.core.db import utcnow
+from resale.trade.orders.models import Fulfilment, Order, OrderStatus
 from resale.users.models import User
 from tests.factories import make_user, point_at
 

@@ -14,7 +14,7 @@ from listings.models import InteractionEvent, InteractionKind, Listing, ListingS
 from matching import service, serving
 from matching.serving import ModelHolder, ServedModel
 from matching.training import fit_artifact, load_market
-from resale.db import utcnow
+from resale.core.db import utcnow
 from tests.factories import LYON, api_headers, make_listing, make_user
 from tests.matching.market import CITIES, SMALL, Market, make_market
 

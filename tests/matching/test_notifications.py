@@ -18,7 +18,7 @@ from matching.models import Notification
 from matching.serving import ModelHolder
 from matching.training import fit_artifact, load_market
 from resale.cli import app
-from resale.db import utcnow, writer
+from resale.core.db import utcnow, writer
 from tests.factories import LYON, PARIS, api_headers, browser_login, make_listing, make_user
 from tests.matching.market import SMALL, make_market
 
@@ -123,9 +123,9 @@ def test_published_since_and_the_api(
 def test_resale_notify_command(
     committed_engine: Engine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import resale.db
+    import resale.core.db
 
-    monkeypatch.setattr(resale.db, "_engine", committed_engine)
+    monkeypatch.setattr(resale.core.db, "_engine", committed_engine)
     monkeypatch.setattr(serving, "holder", ModelHolder(tmp_path / "none.joblib"))
     with Session(writer(committed_engine)) as session:
         seller = make_user(session, **PARIS)
@@ -172,7 +172,7 @@ def test_the_buyer_sees_new_matches_on_the_home_page_and_their_page(
 def test_the_app_tells_buyers_of_what_was_published_since_its_last_run(
     committed_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from resale import db
+    from resale.core import db
 
     monkeypatch.setattr(serving, "holder", ModelHolder(tmp_path / "none.joblib"))
     monkeypatch.setattr(db, "_engine", committed_engine)

@@ -13,7 +13,7 @@ from listings.models import ListingStatus
 from matching import pages, serving
 from matching.serving import ModelHolder
 from matching.training import fit_artifact, load_market
-from resale import web
+from resale.core import web
 from tests.factories import browser_login, make_listing, make_user
 from tests.matching.market import CITIES, SMALL, make_market
 

@@ -16,7 +16,7 @@ from listings.models import Listing, ListingStatus
 from matching import training
 from matching.training import Artifact, TrainingError, fit_artifact, load_market, metadata_path
 from resale.cli import app
-from resale.db import writer
+from resale.core.db import writer
 from tests.matching.market import SMALL, add_order, make_market
 
 
@@ -92,9 +92,9 @@ def test_nothing_to_learn_from_says_so(session: Session) -> None:
 @pytest.fixture
 def app_engine(committed_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Engine:
     """``resale`` commands use the process's engine: point it at the test database."""
-    import resale.db
+    import resale.core.db
 
-    monkeypatch.setattr(resale.db, "_engine", committed_engine)
+    monkeypatch.setattr(resale.core.db, "_engine", committed_engine)
     return committed_engine
 
 
@@ -123,7 +123,7 @@ def test_resale_train_writes_the_artifact(app_engine: Engine, tmp_path: Path) ->
 
 
 def test_default_artifact_location_is_in_the_data_dir() -> None:
-    from resale.config import settings
+    from resale.core.config import settings
 
     assert training.default_artifact_path() == settings.data_dir / "models" / "matching.joblib"
     assert metadata_path(training.default_artifact_path()).name == "matching.json"

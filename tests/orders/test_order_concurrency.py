@@ -13,14 +13,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from listings.models import Listing, ListingStatus
-from resale import db
-from resale.config import settings
-from resale.db import utcnow, writer
-from resale.errors import Conflict, InvalidInput
-from resale.orders import service
-from resale.orders.models import Fulfilment, Order, OrderEvent, OrderEventKind, OrderStatus
-from resale.payments.dev_gateway import DevGateway
-from resale.payments.models import Payout
+from resale.core import db
+from resale.core.config import settings
+from resale.core.db import utcnow, writer
+from resale.core.errors import Conflict, InvalidInput
+from resale.trade.orders import service
+from resale.trade.orders.models import Fulfilment, Order, OrderEvent, OrderEventKind, OrderStatus
+from resale.trade.payments.dev_gateway import DevGateway
+from resale.trade.payments.models import Payout
 from resale.users.models import TokenKind
 from resale.users.service import issue_token
 from tests.factories import make_listing, make_user
@@ -265,7 +265,7 @@ def test_error_pages_for_a_signed_in_user_render_after_the_rollback(
     from fastapi.testclient import TestClient
 
     from resale.app import create_app
-    from resale.security import SESSION_COOKIE
+    from resale.core.security import SESSION_COOKIE
 
     monkeypatch.setattr(db, "_engine", committed_engine)
     with Session(committed_engine) as session:

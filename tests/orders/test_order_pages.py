@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from listings.models import Listing, ListingStatus
-from resale.orders.models import Order, OrderStatus
-from resale.payments.dependencies import gateway_dependency
-from resale.payments.dev_gateway import DevGateway
-from resale.payments.models import PaymentEvent
+from resale.trade.orders.models import Order, OrderStatus
+from resale.trade.payments.dependencies import gateway_dependency
+from resale.trade.payments.dev_gateway import DevGateway
+from resale.trade.payments.models import PaymentEvent
 from resale.users.models import User
 from tests.factories import LYON, browser_login, csrf, make_listing, make_user
 

@@ -8,13 +8,13 @@ import pytest
 from sqlmodel import Session, select
 
 from listings.models import Listing, ListingStatus
-from resale.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from resale.orders import service
-from resale.orders.models import Fulfilment, Order, OrderEvent, OrderEventKind, OrderStatus
-from resale.payments.dev_gateway import DevGateway
-from resale.payments.gateway import PaymentStatus
-from resale.payments.models import Payout, PayoutMethod, PayoutStatus
-from resale.payments.service import seller_balances
+from resale.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from resale.trade.orders import service
+from resale.trade.orders.models import Fulfilment, Order, OrderEvent, OrderEventKind, OrderStatus
+from resale.trade.payments.dev_gateway import DevGateway
+from resale.trade.payments.gateway import PaymentStatus
+from resale.trade.payments.models import Payout, PayoutMethod, PayoutStatus
+from resale.trade.payments.service import seller_balances
 from tests.factories import make_listing, make_user
 
 
@@ -241,7 +241,7 @@ def test_the_hand_over_code_completes_a_pickup_and_pays_the_seller(
 def test_the_platform_fee_comes_out_of_the_sellers_share(
     session: Session, gateway: DevGateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from resale.config import settings
+    from resale.core.config import settings
 
     monkeypatch.setattr(settings, "platform_fee_bps", 500)  # 5 %
     seller, _, _, order = _paid(session, gateway, price_cents=2000)

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from resale.orders import service
-from resale.orders.models import Order
-from resale.payments.dev_gateway import DevGateway
+from resale.trade.orders import service
+from resale.trade.orders.models import Order
+from resale.trade.payments.dev_gateway import DevGateway
 from tests.factories import api_headers, make_listing, make_user
 
 

@@ -38,7 +38,7 @@ import httpx2 as httpx
 import pytest
 import stripe
 
-from resale.payments.stripe_gateway import StripeGateway
+from resale.trade.payments.stripe_gateway import StripeGateway
 from tests.live import free_port
 
 LOCALSTRIPE = Path(sys.executable).parent / "localstripe"

@@ -13,13 +13,13 @@ import stripe
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from resale.db import writer
-from resale.orders import service as orders_service
-from resale.orders.models import Fulfilment, Order, OrderStatus
-from resale.payments import service as payments_service
-from resale.payments.gateway import GatewayError, PaymentStatus, Transfer
-from resale.payments.models import Payout, PayoutMethod, PayoutStatus
-from resale.payments.stripe_gateway import StripeGateway
+from resale.core.db import writer
+from resale.trade.orders import service as orders_service
+from resale.trade.orders.models import Fulfilment, Order, OrderStatus
+from resale.trade.payments import service as payments_service
+from resale.trade.payments.gateway import GatewayError, PaymentStatus, Transfer
+from resale.trade.payments.models import Payout, PayoutMethod, PayoutStatus
+from resale.trade.payments.stripe_gateway import StripeGateway
 from tests.factories import make_listing, make_user
 from tests.payments.conftest import CARD_OK, StripeFront, card
 

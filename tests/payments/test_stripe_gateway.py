@@ -9,8 +9,8 @@ import time
 import pytest
 import stripe
 
-from resale.payments.gateway import GatewayError, Payment, PaymentStatus, SignatureError
-from resale.payments.stripe_gateway import StripeGateway
+from resale.trade.payments.gateway import GatewayError, Payment, PaymentStatus, SignatureError
+from resale.trade.payments.stripe_gateway import StripeGateway
 from tests.payments.conftest import (
     CARD_DECLINED,
     CARD_OK,

@@ -22,15 +22,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from listings.models import Listing, ListingStatus
-from resale import db
-from resale.db import writer
-from resale.orders import service as orders_service
-from resale.orders.models import Fulfilment, Order, OrderEvent, OrderEventKind, OrderStatus
-from resale.payments import webhooks
-from resale.payments.dependencies import gateway_dependency
-from resale.payments.dev_gateway import DevGateway
-from resale.payments.models import PaymentEvent
-from resale.payments.stripe_gateway import StripeGateway
+from resale.core import db
+from resale.core.db import writer
+from resale.trade.orders import service as orders_service
+from resale.trade.orders import webhooks
+from resale.trade.orders.models import Fulfilment, Order, OrderEvent, OrderEventKind, OrderStatus
+from resale.trade.payments.dependencies import gateway_dependency
+from resale.trade.payments.dev_gateway import DevGateway
+from resale.trade.payments.models import PaymentEvent
+from resale.trade.payments.stripe_gateway import StripeGateway
 from resale.users.models import User
 from tests.factories import make_listing, make_user
 from tests.live import served

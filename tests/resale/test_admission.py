@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from resale.app import ADMITTED_REQUESTS, AdmissionLimit
-from resale.db import POOL_OVERFLOW, POOL_SIZE
+from resale.core.db import POOL_OVERFLOW, POOL_SIZE
 
 
 def _run(limit: int, paths: list[str]) -> int:

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
 from listings.models import Listing, ListingPhoto, ListingStatus
-from resale.fields import MAX_INT
+from resale.core.fields import MAX_INT
 from resale.users.models import User
 from tests.factories import api_headers, csrf, jpeg_bytes, make_listing, make_user
 

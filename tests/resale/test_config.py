@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from resale.config import DEV_SECRET_KEY, Settings
+from resale.core.config import DEV_SECRET_KEY, Settings
 
 GOOD_KEY = "k" * 48
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from resale.config import Settings, settings
+from resale.core.config import Settings, settings
 from tests.factories import PASSWORD, csrf, make_user, page_csrf
 
 GOOD_KEY = "k" * 48

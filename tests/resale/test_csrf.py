@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from resale import security
+from resale.core import security
 from tests.factories import PASSWORD, browser_login, csrf, make_user, page_csrf
 
 REFUSED = "reload the page"

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from starlette.requests import Request
 
-from resale import db
+from resale.core import db
 from resale.users.models import User
 from tests.factories import make_user
 

@@ -7,12 +7,12 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from resale import errors
+from resale.core import handlers
 
 
 def _app_raising(exc: Exception) -> TestClient:
     app = FastAPI()
-    errors.install_handlers(app)
+    handlers.install_handlers(app)
 
     @app.get("/api/v1/boom")
     @app.get("/boom")
@@ -36,7 +36,7 @@ def test_a_unique_key_race_nobody_foresaw_is_a_409() -> None:
     api = client.get("/api/v1/boom")
     page = client.get("/boom")
 
-    assert api.status_code == 409 and api.json() == {"detail": errors.CONCURRENT_CHANGE}
+    assert api.status_code == 409 and api.json() == {"detail": handlers.CONCURRENT_CHANGE}
     assert page.status_code == 409 and "at the same moment" in page.text
 
 
@@ -56,7 +56,7 @@ def test_a_database_too_busy_is_a_503_to_retry(exc: Exception) -> None:
         answer = client.get(path)
         assert answer.status_code == 503
         assert answer.headers["retry-after"] == "2"
-    assert client.get("/api/v1/boom").json() == {"detail": errors.DATABASE_BUSY}
+    assert client.get("/api/v1/boom").json() == {"detail": handlers.DATABASE_BUSY}
 
 
 def test_other_database_errors_stay_500s() -> None:

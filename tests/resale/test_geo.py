@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from resale import geo
+from resale.core import geo
 from tests.factories import point_at
 
 PARIS = (48.8566, 2.3522)

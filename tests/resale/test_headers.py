@@ -12,8 +12,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from resale import headers
-from resale.web import STATIC_DIR, TEMPLATES_DIR
+from resale.core import headers
+from resale.core.web import STATIC_DIR, TEMPLATES_DIR
 
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "

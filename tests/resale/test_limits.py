@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
 from listings.models import Listing
-from resale import limits
-from resale.config import settings
+from resale.core import limits
+from resale.core.config import settings
 from tests.e2e.conftest import start_server, stop_server
 from tests.factories import api_headers, browser_login, csrf, jpeg_bytes, make_listing, make_user
 

@@ -17,8 +17,8 @@ from limits.storage import RedisStorage, Storage
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from resale import db, security
-from resale.ratelimit.storage import DatabaseStorage
+from resale.core import db, security
+from resale.core.ratelimit.storage import DatabaseStorage
 from resale.users.models import User
 from resale.users.throttle import LoginThrottle, login_throttle
 from tests.factories import page_csrf

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from listings.models import ListingStatus
-from resale.fields import MAX_INT
+from resale.core.fields import MAX_INT
 from resale.openapi import ErrorOut
 from tests.factories import api_headers, make_listing, make_user
 

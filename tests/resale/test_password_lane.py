@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from resale import security
 from resale.app import AdmissionLimit
-from resale.security import PasswordLane, PasswordsBusy
+from resale.core import security
+from resale.core.security import PasswordLane, PasswordsBusy
 
 
 def _in_own_loop(main: Any) -> Any:

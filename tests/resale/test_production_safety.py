@@ -13,9 +13,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from resale.config import settings
-from resale.payments.dependencies import gateway_dependency
-from resale.payments.gateway import DevGatewayRefused, get_gateway
+from resale.core.config import settings
+from resale.trade.payments.configured import DevGatewayRefused, get_gateway
+from resale.trade.payments.dependencies import gateway_dependency
 from tests.factories import browser_login, csrf, make_user
 from tests.live import app_command, app_environment, free_port, start_server, stop_server
 

@@ -12,9 +12,9 @@ from limits import RateLimitItemPerMinute
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy.engine import Engine
 
-from resale.db import writer
-from resale.ratelimit.models import RateLimitCounter
-from resale.ratelimit.storage import DatabaseStorage
+from resale.core.db import writer
+from resale.core.ratelimit.models import RateLimitCounter
+from resale.core.ratelimit.storage import DatabaseStorage
 
 
 class Clock:

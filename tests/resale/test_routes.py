@@ -10,7 +10,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from resale.app import create_app
-from resale.db import get_session
+from resale.core.db import get_session
 
 
 def api_routes(routes: Iterable[Any]) -> Iterator[APIRoute]:
@@ -40,8 +40,8 @@ def test_no_route_with_a_database_session_runs_in_the_event_loop() -> None:
 
 def test_every_route_that_hashes_a_password_waits_for_the_lane() -> None:
     """Registering and logging in, in the API and the pages, run argon2: each takes a turn
-    of the password lane first (resale.security.password_turn)."""
-    from resale.security import password_turn
+    of the password lane first (resale.core.security.password_turn)."""
+    from resale.core.security import password_turn
 
     hashing = {
         ("POST", "/api/v1/auth/register"),

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from resale import security
+from resale.core import security
 
 SECRET = "s" * 40
 

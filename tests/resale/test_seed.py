@@ -26,13 +26,13 @@ from listings.models import (
     ListingStatus,
 )
 from listings.schemas import MAX_PRICE_CENTS, MIN_PRICE_CENTS
-from listings.taxonomy import LEAVES, PARENTS
 from resale import demo_catalog as catalog
 from resale import seed as demo
-from resale.db import utcnow
-from resale.geo import PLACES, haversine_km, public_point
-from resale.orders.models import Order, OrderStatus
-from resale.security import verify_password
+from resale.core.db import utcnow
+from resale.core.geo import PLACES, haversine_km, public_point
+from resale.core.security import verify_password
+from resale.core.taxonomy import LEAVES, PARENTS
+from resale.trade.orders.models import Order, OrderStatus
 from resale.users.models import User
 
 USERS, LISTINGS, SEED = 30, 300, 7

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from resale.security import SESSION_COOKIE
+from resale.core.security import SESSION_COOKIE
 from resale.users.models import AuthToken, User
 from tests.factories import PASSWORD, browser_login, csrf, make_user, page_csrf
 

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, func, select
 
-from resale import security
-from resale.db import utcnow
-from resale.geo import haversine_km, rounded_km
+from resale.core import security
+from resale.core.db import utcnow
+from resale.core.geo import haversine_km, rounded_km
 from resale.users.models import AuthToken, User
 from resale.users.service import WRONG_CREDENTIALS
 from tests.factories import PASSWORD, api_headers, browser_login, csrf, make_listing, make_user

@@ -12,15 +12,15 @@ from fastapi import Depends, Request, Response
 from sqlmodel import Session
 
 from listings import service as listings_service
-from resale import web
-from resale.db import SessionDep
-from resale.errors import NotFound
-from resale.orders import service as orders_service
-from resale.orders.models import Order
-from resale.payments import webhooks
-from resale.payments.dependencies import GatewayDep
-from resale.payments.dev_gateway import DevGateway
-from resale.payments.gateway import GatewayError, Payment, PaymentStatus
+from resale.core import web
+from resale.core.db import SessionDep
+from resale.core.errors import NotFound
+from resale.trade.orders import service as orders_service
+from resale.trade.orders import webhooks
+from resale.trade.orders.models import Order
+from resale.trade.payments.dependencies import GatewayDep
+from resale.trade.payments.dev_gateway import DevGateway
+from resale.trade.payments.gateway import GatewayError, Payment, PaymentStatus
 from resale.users.dependencies import CurrentUser, page_router
 from resale.users.models import User
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from resale.config import settings
+from resale.core.config import settings
 
 CONTENT_SECURITY_POLICY: dict[str, str] = {
     "default-src": "'self'",
@@ -75,7 +75,7 @@ def add_headers(headers: MutableHeaders, scope: Scope) -> None:
 class SecurityHeaders:
     """Adds the security headers to every HTTP response passing through (pages, the API,
     static files, errors). The outermost middleware, so early refusals (413) get them too;
-    the 500 page, sent from outside all middleware, adds them itself (``resale.errors``)."""
+    the 500 page, sent from outside all middleware, adds them itself (``resale.core.errors``)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -16,19 +16,19 @@ from fastapi import APIRouter, Depends, Header, Request
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from resale.db import SessionDep, lock_for_write
-from resale.errors import NotFound, ResaleError
-from resale.fields import MAX_INT
-from resale.orders import service as orders_service
-from resale.payments.dependencies import GatewayDep
-from resale.payments.gateway import (
+from resale.core.db import SessionDep, lock_for_write
+from resale.core.errors import NotFound, ResaleError
+from resale.core.fields import MAX_INT
+from resale.trade.orders import service as orders_service
+from resale.trade.payments.dependencies import GatewayDep
+from resale.trade.payments.gateway import (
     GatewayError,
     MalformedWebhook,
     PaymentGateway,
     SignatureError,
     WebhookEvent,
 )
-from resale.payments.models import PaymentEvent
+from resale.trade.payments.models import PaymentEvent
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from typing import Any
 import stripe
 from stripe.params import PaymentIntentCreateParams, TransferCreateParams
 
-from resale.fields import MAX_AMOUNT_CENTS
-from resale.payments.gateway import (
+from resale.core.fields import MAX_AMOUNT_CENTS
+from resale.trade.payments.gateway import (
     GatewayError,
     MalformedWebhook,
     Payment,

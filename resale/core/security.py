@@ -22,9 +22,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from resale.config import settings
-from resale.db import SessionDep, pause
-from resale.errors import CsrfFailed, ResaleError
+from resale.core.config import settings
+from resale.core.db import SessionDep, pause
+from resale.core.errors import CsrfFailed, ResaleError
 
 SESSION_COOKIE = "resale_session"
 # The anonymous visitor's random id, that forms before sign-in are bound to (not the token).

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from resale.payments.gateway import (
+from resale.trade.payments.gateway import (
     GatewayError,
     Payment,
     PaymentStatus,
@@ -68,7 +68,7 @@ class DevGateway:
 
     def __init__(self, path: Path | None = None) -> None:
         if path is None:
-            from resale.config import settings
+            from resale.core.config import settings
 
             path = settings.data_dir / "dev-payments.db"
         self.path = path

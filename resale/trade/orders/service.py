@@ -22,11 +22,11 @@ from carbon import service as carbon_service
 from carbon.estimate import CarbonDataError, CarbonInputError, Estimate, TravelMode, estimate
 from listings import service as listings_service
 from listings.models import Listing, ListingStatus
-from resale.config import settings
-from resale.db import lock_for_write, utcnow, write_session
-from resale.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from resale.geo import haversine_km
-from resale.orders.models import (
+from resale.core.config import settings
+from resale.core.db import lock_for_write, utcnow, write_session
+from resale.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from resale.core.geo import haversine_km
+from resale.trade.orders.models import (
     OPEN_STATUSES,
     Fulfilment,
     Order,
@@ -34,8 +34,8 @@ from resale.orders.models import (
     OrderEventKind,
     OrderStatus,
 )
-from resale.payments import service as payments_service
-from resale.payments.gateway import GatewayError, Payment, PaymentGateway, PaymentStatus
+from resale.trade.payments import service as payments_service
+from resale.trade.payments.gateway import GatewayError, Payment, PaymentGateway, PaymentStatus
 from resale.users.models import User
 
 log = logging.getLogger(__name__)
@@ -703,7 +703,15 @@ def _complete(
 ) -> None:
     listings_service.mark_sold(session=session, listing_id=order.listing_id)
     _move(session, order, S.COMPLETED, kind, actor=actor, note=note)
-    payout = payments_service.create_payout(session=session, order=order)
+    assert order.id is not None
+    payout = payments_service.create_payout(
+        session=session,
+        order_id=order.id,
+        seller_id=order.seller_id,
+        amount_cents=order.seller_share_cents,
+        currency=order.currency,
+        payment_ref=order.payment_ref,
+    )
     _credit_carbon(session, order)
     _record(
         session,
@@ -916,3 +924,35 @@ def next_step(order: Order, role: Role | Literal["admin"]) -> str:
     if status is S.REFUNDED:
         return "The buyer was refunded."
     return "This order was cancelled; no money was taken, or it was refunded."
+
+
+# --- For other areas: who bought what ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """One order placed, whatever became of it: a strong sign of what its buyer wants."""
+
+    order_id: int
+    buyer_id: int
+    listing_id: int
+    at: datetime
+
+
+def purchases(
+    *, session: Session, buyer_id: int | None = None, after_order: int = 0
+) -> list[Purchase]:
+    """Orders placed (all buyers, or one), oldest first, after the order id ``after_order``."""
+    statement = (
+        sa.select(col(Order.id), col(Order.buyer_id), col(Order.listing_id), col(Order.created_at))
+        .where(col(Order.id) > after_order)
+        .order_by(col(Order.id))
+    )
+    if buyer_id is not None:
+        statement = statement.where(col(Order.buyer_id) == buyer_id)
+    return [Purchase(*row) for row in session.execute(statement)]
+
+
+def last_order_id(*, session: Session) -> int | None:
+    """The newest order's id: a model trained now has seen every order up to it."""
+    return session.execute(sa.select(sa.func.max(col(Order.id)))).scalar()

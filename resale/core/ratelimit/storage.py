@@ -2,7 +2,7 @@
 process on the database. `limits` ships Redis, Memcached, MongoDB and memory storages but
 no SQL one; this implements its storage interface for the fixed-window strategy.
 
-Each call is its own short transaction under the write rule (resale.db.writer: on SQLite it
+Each call is its own short transaction under the write rule (resale.core.db.writer: on SQLite it
 takes the write lock at BEGIN), one statement: ``INSERT ... ON CONFLICT DO UPDATE ...
 RETURNING``, so concurrent hits on one key each get their own count on both databases.
 Call it while the caller's own session holds no transaction: on SQLite a writer's
@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from limits.storage import Storage
 from sqlalchemy.dialects import postgresql, sqlite
 
-from resale.db import get_engine, writer
-from resale.ratelimit.models import RateLimitCounter
+from resale.core.db import get_engine, writer
+from resale.core.ratelimit.models import RateLimitCounter
 
 Transaction = Callable[[], AbstractContextManager[sa.Connection]]
 

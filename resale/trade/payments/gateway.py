@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any, Protocol
 
 
@@ -121,44 +120,3 @@ class PaymentGateway(Protocol):
     def parse_webhook(self, *, payload: bytes, signature: str | None) -> WebhookEvent:
         """Verify a webhook against the raw body and reduce it; raises SignatureError."""
         ...
-
-
-class DevGatewayRefused(RuntimeError):
-    """Production without Stripe keys: buyers could approve their own payments."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "RESALE_ENV=production refuses the development payment gateway, on which buyers "
-            "approve their own payments. Set RESALE_STRIPE_SECRET_KEY, "
-            "RESALE_STRIPE_PUBLISHABLE_KEY and RESALE_STRIPE_WEBHOOK_SECRET for real payments, "
-            "or RESALE_ALLOW_DEV_GATEWAY=true for a staging site where no real money moves."
-        )
-
-
-@cache
-def get_gateway() -> PaymentGateway:
-    """Stripe when a secret key is configured, otherwise the development gateway, which
-    production refuses unless explicitly allowed (raises ``DevGatewayRefused``)."""
-    from resale.config import settings
-
-    if settings.stripe_secret_key:
-        from resale.payments.stripe_gateway import StripeGateway
-
-        return StripeGateway(
-            secret_key=settings.stripe_secret_key,
-            webhook_secret=settings.stripe_webhook_secret,
-            api_base=settings.stripe_api_base or None,
-        )
-    if settings.env == "production" and not settings.allow_dev_gateway:
-        raise DevGatewayRefused()
-    from resale.payments.dev_gateway import DevGateway
-
-    return DevGateway()
-
-
-def shows_test_payments() -> bool:
-    """Whether every page must say that no real money moves: the development gateway is
-    serving a production (staging) site. In development and tests it goes without saying."""
-    from resale.config import settings
-
-    return settings.env == "production" and get_gateway().name == "dev"

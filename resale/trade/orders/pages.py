@@ -17,17 +17,17 @@ from listings import service as listings_service
 from listings.models import Listing, ListingStatus
 from listings.schemas import ListingCard
 from listings.search import load_cards
-from resale import web
-from resale.config import settings
-from resale.db import SessionDep, utcnow
-from resale.errors import ResaleError
-from resale.fields import Id
-from resale.orders import service
-from resale.orders.models import Fulfilment, Order, OrderEvent, OrderEventKind, OrderStatus
-from resale.orders.routes import VisibleOrder
-from resale.payments import service as payments_service
-from resale.payments.dependencies import GatewayDep
-from resale.payments.gateway import PaymentGateway, PaymentStatus
+from resale.core import web
+from resale.core.config import settings
+from resale.core.db import SessionDep, utcnow
+from resale.core.errors import ResaleError
+from resale.core.fields import Id
+from resale.trade.orders import service
+from resale.trade.orders.models import Fulfilment, Order, OrderEvent, OrderEventKind, OrderStatus
+from resale.trade.orders.routes import VisibleOrder
+from resale.trade.payments import service as payments_service
+from resale.trade.payments.dependencies import GatewayDep
+from resale.trade.payments.gateway import PaymentGateway, PaymentStatus
 from resale.users.dependencies import CurrentUser, page_router
 from resale.users.models import User
 

@@ -17,13 +17,12 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from starlette.datastructures import FormData
 
-from resale import security
-from resale.config import settings
-from resale.db import utcnow
-from resale.geo import PLACES_BY_SLUG, format_distance
-from resale.payments.gateway import shows_test_payments
+from resale.core import security
+from resale.core.config import settings
+from resale.core.db import utcnow
+from resale.core.geo import PLACES_BY_SLUG, format_distance
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
 FLASH_COOKIE = "resale_flash"
@@ -171,7 +170,7 @@ def render(
         "csrf_token": security.csrf_token(request),
         "flashes": flashes,
         "is_development": settings.is_development,
-        "test_payments": shows_test_payments(),
+        "test_payments": settings.shows_test_payments,
         "search_q": request.query_params.get("q", ""),
     }
     ctx.update(context or {})

@@ -8,11 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from resale.db import utcnow, write_session
-from resale.errors import InvalidInput
-from resale.orders.models import Order
-from resale.payments.gateway import GatewayError, PaymentGateway
-from resale.payments.models import PaymentAccount, Payout, PayoutMethod, PayoutStatus
+from resale.core.db import utcnow, write_session
+from resale.core.errors import InvalidInput
+from resale.trade.payments.gateway import GatewayError, PaymentGateway
+from resale.trade.payments.models import PaymentAccount, Payout, PayoutMethod, PayoutStatus
 from resale.users.models import User
 
 MAX_TRANSFER_ATTEMPTS = 20
@@ -42,18 +41,26 @@ def connect_account(*, session: Session, user: User, stripe_account_id: str) -> 
     return account
 
 
-def create_payout(*, session: Session, order: Order) -> Payout:
+def create_payout(
+    *,
+    session: Session,
+    order_id: int,
+    seller_id: int,
+    amount_cents: int,
+    currency: str,
+    payment_ref: str | None,
+) -> Payout:
     """The seller's share of a completed order, once: a repeat returns the same payout."""
-    assert order.id is not None
-    existing = session.exec(select(Payout).where(Payout.order_id == order.id)).first()
+    existing = session.exec(select(Payout).where(Payout.order_id == order_id)).first()
     if existing is not None:
         return existing
-    destination = connected_account(session=session, user_id=order.seller_id)
+    destination = connected_account(session=session, user_id=seller_id)
     payout = Payout(
-        order_id=order.id,
-        seller_id=order.seller_id,
-        amount_cents=order.seller_share_cents,
-        currency=order.currency,
+        order_id=order_id,
+        seller_id=seller_id,
+        amount_cents=amount_cents,
+        currency=currency,
+        source_payment_ref=payment_ref,
         method=PayoutMethod.TRANSFER if destination else PayoutMethod.BALANCE,
         status=PayoutStatus.PENDING if destination else PayoutStatus.PAYABLE,
         destination=destination,
@@ -116,16 +123,15 @@ def run_pending_transfers(*, engine: Engine, gateway: PaymentGateway) -> tuple[i
             ).first()
             if payout is None or payout.status is not PayoutStatus.PENDING:
                 continue
-            order = session.get(Order, payout.order_id)
-            assert order is not None and payout.destination is not None
+            assert payout.destination is not None
             try:
                 transfer = gateway.transfer(
                     destination=payout.destination,
                     amount_cents=payout.amount_cents,
                     currency=payout.currency,
                     idempotency_key=f"payout-{payout.id}",
-                    source_payment_ref=order.payment_ref,
-                    metadata={"order_id": str(order.id), "payout_id": str(payout.id)},
+                    source_payment_ref=payout.source_payment_ref,
+                    metadata={"order_id": str(payout.order_id), "payout_id": str(payout.id)},
                 )
             except GatewayError as exc:
                 payout.attempts += 1

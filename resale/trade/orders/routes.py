@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlmodel import Session
 
 from listings.models import Listing
-from resale.db import SessionDep
-from resale.fields import Id
-from resale.orders import service
-from resale.orders.models import Order, OrderEvent, OrderStatus
-from resale.orders.schemas import (
+from resale.core.db import SessionDep
+from resale.core.fields import Id
+from resale.trade.orders import service
+from resale.trade.orders.models import Order, OrderEvent, OrderStatus
+from resale.trade.orders.schemas import (
     DisputeIn,
     HandoverIn,
     OrderCreate,
@@ -24,8 +24,8 @@ from resale.orders.schemas import (
     ShipIn,
     TradeCarbonOut,
 )
-from resale.payments.dependencies import GatewayDep
-from resale.payments.gateway import Payment
+from resale.trade.payments.dependencies import GatewayDep
+from resale.trade.payments.gateway import Payment
 from resale.users.dependencies import CurrentUser
 from resale.users.models import User
 

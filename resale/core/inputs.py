@@ -15,8 +15,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 
-from resale.errors import InvalidInput, is_api_request
-from resale.fields import text_problem
+from resale.core.errors import InvalidInput, is_api_request
+from resale.core.fields import text_problem
 
 Location = tuple[str | int, ...]
 

@@ -8,9 +8,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from carbon.estimate import TravelMode
-from resale.fields import Id
-from resale.orders.models import Fulfilment, OrderEventKind, OrderStatus
-from resale.payments.gateway import PaymentStatus
+from resale.core.fields import Id
+from resale.trade.orders.models import Fulfilment, OrderEventKind, OrderStatus
+from resale.trade.payments.gateway import PaymentStatus
 
 
 class OrderCreate(BaseModel):

@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from resale.db import UTCDateTime, str_enum, utcnow
+from resale.core.db import UTCDateTime, str_enum, utcnow
 
 
 class PaymentEvent(SQLModel, table=True):
@@ -55,6 +55,8 @@ class Payout(SQLModel, table=True):
     method: PayoutMethod = Field(sa_type=str_enum(PayoutMethod, "payout_method"))
     status: PayoutStatus = Field(sa_type=str_enum(PayoutStatus, "payout_status"))
     destination: str | None = Field(default=None, max_length=100)
+    # The payment the transfer is drawn from (Stripe's source_transaction).
+    source_payment_ref: str | None = Field(default=None, max_length=100)
     transfer_ref: str | None = Field(default=None, max_length=100)
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=500)

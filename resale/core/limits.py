@@ -22,8 +22,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from resale.config import settings
-from resale.errors import is_api_request
+from resale.core.config import settings
+from resale.core.errors import is_api_request
 
 MB = 1024 * 1024
 # JSON bodies, ordinary forms and Stripe's webhooks (its events are a few KB).

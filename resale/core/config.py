@@ -113,6 +113,13 @@ class Settings(BaseSettings):
         return self.env == "development"
 
     @property
+    def shows_test_payments(self) -> bool:
+        """Every page must say that no real money moves: a production (staging) site runs on
+        the development gateway, which it does with no Stripe key (``allow_dev_gateway``).
+        In development and tests that goes without saying."""
+        return self.env == "production" and not self.stripe_secret_key
+
+    @property
     def cookies_secure(self) -> bool:
         """Whether our cookies carry ``Secure``: as set, else only in production."""
         return self.env == "production" if self.secure_cookies is None else self.secure_cookies

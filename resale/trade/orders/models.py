@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from carbon.estimate import TravelMode
-from resale.db import UTCDateTime, str_enum, utcnow
+from resale.core.db import UTCDateTime, str_enum, utcnow
 
 
 class OrderStatus(enum.StrEnum):

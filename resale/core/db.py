@@ -16,7 +16,7 @@ from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Dialect, Engine
 from sqlmodel import Session, SQLModel
 
-from resale.config import settings
+from resale.core.config import settings
 
 # Must be set before any table is declared: constraint names are fixed when
 # a constraint is attached, and Alembic needs stable names on both databases.
@@ -160,7 +160,7 @@ class WriteInReadTransaction(RuntimeError):
 def _refuse_if_read_only(session: Session, what: str) -> None:
     if session.info.get(_READ_ONLY):
         raise WriteInReadTransaction(
-            f"{what} in a read-only request: call resale.db.lock_for_write(session) first"
+            f"{what} in a read-only request: call resale.core.db.lock_for_write(session) first"
         )
 
 

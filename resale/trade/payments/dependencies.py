@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from resale.payments.gateway import PaymentGateway, get_gateway
+from resale.trade.payments.configured import get_gateway
+from resale.trade.payments.gateway import PaymentGateway
 
 
 def gateway_dependency() -> PaymentGateway:

@@ -1,92 +1,27 @@
-"""Domain errors carry their HTTP status; one handler renders them for the API and for pages."""
+"""The handlers that answer each kind of failure: JSON under /api, a page elsewhere."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from fastapi import Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from sqlalchemy import exc as sa_exc
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
+from resale.core import headers, web
+from resale.core.errors import NotAuthenticated, ResaleError, is_api_request
 
-class ResaleError(Exception):
-    """An expected failure with a message meant for the person who caused it."""
-
-    status_code = 400
-    location = "body"  # where ``field`` was sent: "body" or "query"
-    # True for the rare error whose request must still commit what it recorded
-    # (a wrong hand-over code counts towards locking the code).
-    keep_changes = False
-    # Seconds to wait before trying again, sent as Retry-After (429, 503).
-    retry_after: int | None = None
-
-    def __init__(self, message: str, *, field: str | None = None, status_code: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        if status_code is not None:
-            self.status_code = status_code
-
-    def detail(self) -> Any:
-        """The JSON ``detail``: shaped like FastAPI's validation errors when a field is named."""
-        if self.field is None:
-            return self.message
-        return [
-            {"loc": [self.location, self.field], "msg": self.message, "type": type(self).__name__}
-        ]
-
-    def headers(self) -> dict[str, str]:
-        """The response headers this error asks for."""
-        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}
-
-
-class InvalidInput(ResaleError):
-    status_code = 422
-
-
-class NotAuthenticated(ResaleError):
-    status_code = 401
-
-    def __init__(self, message: str = "Please log in to continue.") -> None:
-        super().__init__(message)
-
-
-class PermissionDenied(ResaleError):
-    status_code = 403
-
-
-class NotFound(ResaleError):
-    status_code = 404
-
-
-class Conflict(ResaleError):
-    status_code = 409
-
-
-class CsrfFailed(ResaleError):
-    status_code = 403
-
-    def __init__(self) -> None:
-        super().__init__(
-            "This form had expired or came from somewhere else. Please reload the page and try again."
-        )
-
-
-def is_api_request(path: str) -> bool:
-    return path.startswith("/api/")
+log = logging.getLogger(__name__)
 
 
 def install_handlers(app: Any) -> None:
     """One handler per kind of failure, answering JSON under /api and a page elsewhere."""
-    import logging
-
-    from fastapi import Request
-    from fastapi.encoders import jsonable_encoder
-    from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse, Response
-    from starlette.exceptions import HTTPException as StarletteHTTPException
-
-    from resale import headers, web
-
-    log = logging.getLogger("resale.errors")
 
     def error_page(request: Request, status_code: int, message: str) -> Response:
         return web.render(
@@ -135,7 +70,7 @@ def install_handlers(app: Any) -> None:
         return error_page(request, 404, "We could not find that page.")
 
     async def on_database_contention(request: Request, exc: Exception) -> Response:
-        # The safety net under the rule in resale.db: each path that races for a unique key
+        # The safety net under the rule in resale.core.db: each path that races for a unique key
         # answers for itself (one favourite, one account per e-mail); a race nobody foresaw
         # is still the client's to retry (409), and a database too busy to take a write in
         # time is a 503 with Retry-After, never a 500. Logged: each one is worth a look.
@@ -179,9 +114,6 @@ def install_handlers(app: Any) -> None:
 
 def allowed_methods(request: Any) -> list[str]:
     """Every method some route of the app answers at this request's path."""
-    from fastapi.routing import iter_route_contexts
-    from starlette.routing import compile_path
-
     methods: set[str] = set()
     for route in iter_route_contexts(request.app.routes):
         if route.path and route.methods and compile_path(route.path)[0].match(request.url.path):

@@ -1,0 +1,1 @@
+"""Trade: orders (the state machine) above payments (the gateways, payouts, webhooks)."""
