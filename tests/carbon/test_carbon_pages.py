@@ -18,7 +18,8 @@ from sqlmodel import Session
 
 from carbon import service as carbon_service
 from carbon.estimate import estimate, load_factors
-from carbon.pages import LEDGER_COLUMNS, chart_months, equivalents, exact, factor
+from carbon.pages import LEDGER_COLUMNS, chart_months, equivalents
+from carbon.worked import exact, factor
 from resale.core import taxonomy, web
 from resale.core.db import utcnow
 from resale.trade.orders.models import Fulfilment, Order
