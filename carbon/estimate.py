@@ -14,9 +14,10 @@ import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Literal
 
+from carbon import inputs
+from carbon.inputs import CarbonInputError, Fulfilment, TravelMode
 from carbon.methodology import (
     CarbonDataError,
     FactorSet,
@@ -43,29 +44,6 @@ __all__ = [
 ]
 
 Method = Literal["item_factor", "spend_based"]
-InputField = Literal[
-    "category", "price_cents", "currency", "weight_kg", "fulfilment", "mode", "distance_km"
-]
-
-
-class Fulfilment(StrEnum):
-    PICKUP = "pickup"
-    SHIPPING = "shipping"
-
-
-class TravelMode(StrEnum):
-    WALK_BIKE = "walk_bike"
-    PUBLIC_TRANSPORT = "public_transport"
-    CAR = "car"
-
-
-class CarbonInputError(ValueError):
-    """An input the estimate cannot use; ``field`` names it so an API can answer 422 for that field."""
-
-    def __init__(self, field: InputField, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field: InputField = field
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,13 +144,13 @@ def estimate(
 ) -> Estimate:
     """Avoided kg CO2e (central, low, high) of buying this item second-hand with this fulfilment."""
     fs = factors if factors is not None else load_factors()
-    item = _check_category(fs, category)
-    code = _check_currency(fs, currency)
-    price = _check_price(price_cents)
-    given_weight = _check_positive("weight_kg", weight_kg, allow_zero=False)
-    how = _check_fulfilment(fulfilment)
-    travel = _check_mode(mode)
-    distance = _check_positive("distance_km", distance_km, allow_zero=True)
+    item = inputs.check_category(fs, category)
+    code = inputs.check_currency(fs, currency)
+    price = inputs.check_price(price_cents)
+    given_weight = inputs.check_positive("weight_kg", weight_kg, allow_zero=False)
+    how = inputs.check_fulfilment(fulfilment)
+    travel = inputs.check_mode(mode)
+    distance = inputs.check_positive("distance_km", distance_km, allow_zero=True)
 
     assumptions: list[str] = []
     source_ids: list[str] = [*item.source_ids]
@@ -190,47 +168,20 @@ def estimate(
         "item": item.as_dict(),
     }
 
-    weight_source: Literal["seller", "typical"]
-    if given_weight is not None:
-        weight, weight_source = given_weight, "seller"
-    else:
-        weight, weight_source = item.typical_weight_kg, "typical"
-        if how is Fulfilment.SHIPPING or item.unit == "kg":  # only then does weight count
-            assumptions.append(
-                f"Weight: the typical {_kg(item.typical_weight_kg)} for this category "
-                f"({item.weight_note.lower()}); the seller gave none."
-            )
+    weight, weight_source = _weight(item, given_weight, how, assumptions)
     if item.basis == "assumption":
         assumptions.append(f"Item figure: {item.note}")
 
     new_item, method = _new_item(fs, item, price, code, weight, snapshot, source_ids, assumptions)
+    displacement, avoided = _avoided_production(fs, item, new_item, snapshot, source_ids)
 
-    group = fs.displacement[item.group]
-    snapshot["displacement"] = group.as_dict()
-    source_ids += group.source_ids
-    displacement = Band(group.central, group.low, group.high)
-    avoided = Band(
-        displacement.central * new_item.central,
-        displacement.low * new_item.low,
-        displacement.high * new_item.high,
-    )
-
-    trip_km: float | None = None
-    kind: Literal["delivery", "trip"]
     if how is Fulfilment.SHIPPING:
-        kind = "delivery"
+        kind: Literal["delivery", "trip"] = "delivery"
         transport, packaging, detail = _shipping(fs, weight, snapshot, source_ids, assumptions)
-        if distance is not None:
-            assumptions.append(
-                "Parcels follow ADEME's national delivery scenario (about 870 km by lorry and van); "
-                "the distance between buyer and seller does not change the figure."
-            )
-        if travel is not None:
-            assumptions.append("The buyer's travel mode does not apply to a shipped item.")
-        travel = None
+        _shipping_ignores(distance, travel, assumptions)
+        travel, trip_km = None, None
     else:
-        kind = "trip"
-        packaging = Band.point(0.0)
+        kind, packaging = "trip", Band.point(0.0)
         travel, distance, trip_km, transport, detail = _trip(
             fs, travel, distance, snapshot, source_ids, assumptions
         )
@@ -267,6 +218,53 @@ def estimate(
         assumptions=tuple(assumptions),
         factors=snapshot,
     )
+
+
+def _avoided_production(
+    fs: FactorSet,
+    item: ItemFactor,
+    new_item: Band,
+    snapshot: dict[str, Any],
+    source_ids: list[str],
+) -> tuple[Band, Band]:
+    """The displacement rate of the item's group, and d × F: production avoided."""
+    group = fs.displacement[item.group]
+    snapshot["displacement"] = group.as_dict()
+    source_ids += group.source_ids
+    displacement = Band(group.central, group.low, group.high)
+    avoided = Band(
+        displacement.central * new_item.central,
+        displacement.low * new_item.low,
+        displacement.high * new_item.high,
+    )
+    return displacement, avoided
+
+
+def _weight(
+    item: ItemFactor, given: float | None, how: Fulfilment, assumptions: list[str]
+) -> tuple[float, Literal["seller", "typical"]]:
+    """The seller's weight, or the category's typical one (said where weight counts)."""
+    if given is not None:
+        return given, "seller"
+    if how is Fulfilment.SHIPPING or item.unit == "kg":  # only then does weight count
+        assumptions.append(
+            f"Weight: the typical {_kg(item.typical_weight_kg)} for this category "
+            f"({item.weight_note.lower()}); the seller gave none."
+        )
+    return item.typical_weight_kg, "typical"
+
+
+def _shipping_ignores(
+    distance: float | None, travel: TravelMode | None, assumptions: list[str]
+) -> None:
+    """Say so when a shipped item was given a distance or a travel mode: neither counts."""
+    if distance is not None:
+        assumptions.append(
+            "Parcels follow ADEME's national delivery scenario (about 870 km by lorry and van); "
+            "the distance between buyer and seller does not change the figure."
+        )
+    if travel is not None:
+        assumptions.append("The buyer's travel mode does not apply to a shipped item.")
 
 
 def compare_fulfilment(
@@ -520,73 +518,6 @@ def _trip(
     transport = Band(mode.central * trip_km, mode.low * trip_km, mode.high * trip_km)
     detail = f"round trip {factor:g} x {_km(distance)} {mode.label.lower()}"
     return travel, distance, trip_km, transport, detail
-
-
-# -- checking inputs ----------------------------------------------------------------
-
-
-def _check_category(fs: FactorSet, category: object) -> ItemFactor:
-    if not isinstance(category, str) or not category.strip():
-        raise CarbonInputError("category", "a category slug is needed")
-    item = fs.items.get(category.strip())
-    if item is None:
-        raise CarbonInputError(
-            "category", f"unknown category '{category}'; use a leaf category slug"
-        )
-    return item
-
-
-def _check_currency(fs: FactorSet, currency: object) -> str:
-    code = currency.strip().upper() if isinstance(currency, str) else ""
-    if code not in fs.currencies:
-        raise CarbonInputError(
-            "currency", f"must be one of {', '.join(sorted(fs.currencies))}, not {currency!r}"
-        )
-    return code
-
-
-def _check_price(price_cents: object) -> int | None:
-    if price_cents is None:
-        return None
-    if isinstance(price_cents, bool) or not isinstance(price_cents, int):
-        raise CarbonInputError("price_cents", "must be a whole number of cents")
-    if price_cents < 0:
-        raise CarbonInputError("price_cents", "cannot be negative")
-    return price_cents
-
-
-def _check_positive(
-    name: Literal["weight_kg", "distance_km"], value: object, *, allow_zero: bool
-) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise CarbonInputError(name, "must be a number")
-    number = float(value)
-    if not math.isfinite(number):
-        raise CarbonInputError(name, "must be a finite number")
-    if number < 0:
-        raise CarbonInputError(name, "cannot be negative")
-    if number == 0 and not allow_zero:
-        raise CarbonInputError(name, "must be greater than 0")
-    return number
-
-
-def _check_fulfilment(fulfilment: object) -> Fulfilment:
-    try:
-        return Fulfilment(str(fulfilment).strip().lower())
-    except ValueError:
-        raise CarbonInputError("fulfilment", "must be pickup or shipping") from None
-
-
-def _check_mode(mode: object) -> TravelMode | None:
-    if mode is None:
-        return None
-    try:
-        return TravelMode(str(mode).strip().lower())
-    except ValueError:
-        choices = ", ".join(m.value for m in TravelMode)
-        raise CarbonInputError("mode", f"must be one of {choices}, not {mode!r}") from None
 
 
 # -- words ---------------------------------------------------------------------

@@ -1,0 +1,98 @@
+"""The estimate's inputs: their kinds, and the checks that turn what a caller gave into
+values the methodology can use, or a CarbonInputError naming the field."""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+from typing import Literal
+
+from carbon.methodology import FactorSet, ItemFactor
+
+InputField = Literal[
+    "category", "price_cents", "currency", "weight_kg", "fulfilment", "mode", "distance_km"
+]
+
+
+class Fulfilment(StrEnum):
+    PICKUP = "pickup"
+    SHIPPING = "shipping"
+
+
+class TravelMode(StrEnum):
+    WALK_BIKE = "walk_bike"
+    PUBLIC_TRANSPORT = "public_transport"
+    CAR = "car"
+
+
+class CarbonInputError(ValueError):
+    """An input the estimate cannot use; ``field`` names it so an API can answer 422 for that field."""
+
+    def __init__(self, field: InputField, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field: InputField = field
+        self.message = message
+
+
+def check_category(fs: FactorSet, category: object) -> ItemFactor:
+    if not isinstance(category, str) or not category.strip():
+        raise CarbonInputError("category", "a category slug is needed")
+    item = fs.items.get(category.strip())
+    if item is None:
+        raise CarbonInputError(
+            "category", f"unknown category '{category}'; use a leaf category slug"
+        )
+    return item
+
+
+def check_currency(fs: FactorSet, currency: object) -> str:
+    code = currency.strip().upper() if isinstance(currency, str) else ""
+    if code not in fs.currencies:
+        raise CarbonInputError(
+            "currency", f"must be one of {', '.join(sorted(fs.currencies))}, not {currency!r}"
+        )
+    return code
+
+
+def check_price(price_cents: object) -> int | None:
+    if price_cents is None:
+        return None
+    if isinstance(price_cents, bool) or not isinstance(price_cents, int):
+        raise CarbonInputError("price_cents", "must be a whole number of cents")
+    if price_cents < 0:
+        raise CarbonInputError("price_cents", "cannot be negative")
+    return price_cents
+
+
+def check_positive(
+    name: Literal["weight_kg", "distance_km"], value: object, *, allow_zero: bool
+) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise CarbonInputError(name, "must be a number")
+    number = float(value)
+    if not math.isfinite(number):
+        raise CarbonInputError(name, "must be a finite number")
+    if number < 0:
+        raise CarbonInputError(name, "cannot be negative")
+    if number == 0 and not allow_zero:
+        raise CarbonInputError(name, "must be greater than 0")
+    return number
+
+
+def check_fulfilment(fulfilment: object) -> Fulfilment:
+    try:
+        return Fulfilment(str(fulfilment).strip().lower())
+    except ValueError:
+        raise CarbonInputError("fulfilment", "must be pickup or shipping") from None
+
+
+def check_mode(mode: object) -> TravelMode | None:
+    if mode is None:
+        return None
+    try:
+        return TravelMode(str(mode).strip().lower())
+    except ValueError:
+        choices = ", ".join(m.value for m in TravelMode)
+        raise CarbonInputError("mode", f"must be one of {choices}, not {mode!r}") from None
