@@ -1,0 +1,126 @@
+"""For a seller: how many buyers near a listing may want it, by distance band; never who."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from listings.models import Favorite, InteractionEvent, Listing, SavedSearch
+from matching import serving
+from matching.picks import (
+    category_weights,
+    eur,
+)
+from resale.core import taxonomy
+from resale.core.geo import bounding_box, haversine_km
+from resale.users.models import User
+
+BANDS_KM: tuple[tuple[float, float], ...] = ((0.0, 2.0), (2.0, 5.0), (5.0, 10.0), (10.0, 30.0))
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    min_km: float
+    max_km: float
+    count: int
+
+    @property
+    def label(self) -> str:
+        if self.min_km == 0:
+            return f"under {self.max_km:g} km"
+        return f"{self.min_km:g}–{self.max_km:g} km"
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """How many buyers near a listing may want it, by distance band; never who they are."""
+
+    bands: list[Band]
+    model: dict[str, Any]
+    note: str | None = None
+
+    @property
+    def total(self) -> int:
+        return sum(b.count for b in self.bands)
+
+    @property
+    def radius_km(self) -> float:
+        return BANDS_KM[-1][1]
+
+
+def interested_buyers(*, session: Session, listing: Listing) -> Audience:
+    """How many buyers living near a listing may want it, by distance band (the seller's view).
+
+    Only counts, never who: a band of one is still just a number.
+    """
+    served = serving.current()
+    info = serving.model_info(served)
+    empty = [Band(lo, hi, 0) for lo, hi in BANDS_KM]
+    if listing.lat is None or listing.lon is None:
+        return Audience(bands=empty, model=info, note="Add a location to see buyers near it.")
+    radius = BANDS_KM[-1][1]
+    distances: list[float]
+    if served is not None:
+        people = served.model.audience(
+            lat=listing.lat,
+            lon=listing.lon,
+            radius_km=radius,
+            item=str(listing.id) if listing.id is not None and served.knows(listing.id) else None,
+            categories=category_weights(listing.category),
+            price=eur(listing.price_cents, listing.currency),
+            exclude_users=[str(listing.seller_id)],
+        )
+        distances = [km for _, km, _ in people]
+    else:
+        distances = _fallback_audience(session=session, listing=listing, radius_km=radius)
+    bands = [
+        Band(lo, hi, sum(1 for d in distances if lo <= d < hi or (hi == radius and d == hi)))
+        for lo, hi in BANDS_KM
+    ]
+    return Audience(bands=bands, model=info)
+
+
+def _fallback_audience(*, session: Session, listing: Listing, radius_km: float) -> list[float]:
+    """Without a model: people near the listing who looked at, saved or searched its category."""
+    assert listing.lat is not None and listing.lon is not None
+    users = User.__table__  # type: ignore[attr-defined]
+    events = InteractionEvent.__table__  # type: ignore[attr-defined]
+    favorites = Favorite.__table__  # type: ignore[attr-defined]
+    saved = SavedSearch.__table__  # type: ignore[attr-defined]
+    listings = Listing.__table__  # type: ignore[attr-defined]
+    min_lat, max_lat, min_lon, max_lon = bounding_box(listing.lat, listing.lon, radius_km)
+    leaf = taxonomy.leaf(listing.category)
+    patterns = [f"%category={listing.category}%"]
+    if leaf is not None and leaf.parent:
+        patterns.append(f"%category={leaf.parent}%")
+    in_category = sa.and_(listings.c.category == listing.category)
+    looked = sa.exists().where(
+        events.c.user_id == users.c.id,
+        events.c.listing_id == listings.c.id,
+        in_category,
+    )
+    kept = sa.exists().where(
+        favorites.c.user_id == users.c.id,
+        favorites.c.listing_id == listings.c.id,
+        in_category,
+    )
+    searched = sa.exists().where(
+        saved.c.user_id == users.c.id, sa.or_(*(saved.c.query.like(p) for p in patterns))
+    )
+    rows = session.execute(
+        sa.select(users.c.lat, users.c.lon).where(
+            users.c.id != listing.seller_id,
+            users.c.lat.between(min_lat, max_lat),
+            users.c.lon.between(min_lon, max_lon),
+            sa.or_(looked, kept, searched),
+        )
+    )
+    out = []
+    for lat, lon in rows:
+        km = haversine_km(listing.lat, listing.lon, lat, lon)
+        if km <= radius_km:
+            out.append(km)
+    return out

@@ -1,0 +1,226 @@
+"""Telling buyers about a new listing: saved searches it matches, and (with a model) nearby
+taste; the notices a buyer reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from starlette.datastructures import QueryParams
+
+from listings.models import Listing, ListingStatus, SavedSearch
+from listings.schemas import ListingCard
+from listings.search import SearchQuery, from_url, load_cards
+from listings.text import ANYWHERE, query_terms
+from matching import serving
+from matching.models import Notification
+from matching.picks import (
+    DEFAULT_LIMIT,
+    SAVED_SEARCH,
+    YOUR_CATEGORY,
+    category_weights,
+    eur,
+    home_point,
+    search_docs,
+    shown,
+)
+from resale.core import taxonomy
+from resale.core.db import lock_for_write, utcnow, write_session
+from resale.core.geo import haversine_km
+from resale.users.models import User
+
+NOTIFY_RADIUS_KM = 10.0  # taste alone brings a listing to people living this close
+NOTIFY_MIN_SCORE = 0.3  # the audience score (model.audience) a taste notice needs
+MAX_TASTE_NOTICES = 50  # per listing: a popular category must not message a whole city
+NEW_LISTINGS_BATCH = 500
+
+
+def _matches_search(
+    query: SearchQuery, listing: Listing, *, tokens: set[str], photos: bool
+) -> bool:
+    """Whether a listing is in a (saved) search's results, decided without running the search."""
+    if query.category and listing.category not in taxonomy.leaf_slugs_under(query.category):
+        return False
+    if query.min_price is not None and listing.price_cents < query.min_price:
+        return False
+    if query.max_price is not None and listing.price_cents > query.max_price:
+        return False
+    if query.conditions and listing.condition not in query.conditions:
+        return False
+    if query.with_photos and not photos:
+        return False
+    if any(f"{ANYWHERE}{term}" not in tokens for term in query_terms(query.q)):
+        return False
+    if query.radius_km is not None and query.lat is not None and query.lon is not None:
+        if listing.lat is None or listing.lon is None:
+            return False
+        if haversine_km(query.lat, query.lon, listing.lat, listing.lon) > query.radius_km:
+            return False
+    return True
+
+
+def buyers_to_tell(*, session: Session, listing: Listing) -> dict[int, str]:
+    """Who should hear of a newly published listing, and why (user id -> reason in words).
+
+    Saved searches it matches come first (as the search page would show it); then,
+    with a trained model, people living within ``NOTIFY_RADIUS_KM`` whose taste fits
+    its category and price (``model.audience``). Never the seller.
+    """
+    assert listing.id is not None
+    saved = SavedSearch.__table__  # type: ignore[attr-defined]
+    users = User.__table__  # type: ignore[attr-defined]
+    leaf = taxonomy.leaf(listing.category)
+    categories = [listing.category] + ([leaf.parent] if leaf is not None and leaf.parent else [])
+    # only the searches that could match: of its category or its group, or of any category
+    could_match = sa.or_(
+        *(saved.c.query.like(f"%category={c}&%") for c in categories),
+        *(saved.c.query.like(f"%category={c}") for c in categories),
+        saved.c.query.not_like("%category=%"),
+    )
+    rows = session.execute(
+        sa.select(
+            saved.c.user_id,
+            saved.c.name,
+            saved.c.query,
+            users.c.lat,
+            users.c.lon,
+            users.c.place_name,
+        )
+        .join(users, users.c.id == saved.c.user_id)
+        .where(saved.c.user_id != listing.seller_id, could_match)
+        .order_by(saved.c.id)
+    ).all()
+    tokens = set(search_docs(session=session, ids=[listing.id]).get(listing.id, "").split())
+    card = load_cards(session=session, ids=[listing.id]).get(listing.id)
+    photos = card is not None and card.photo_key is not None
+    out: dict[int, str] = {}
+    for user_id, name, query, lat, lon, place in rows:
+        if user_id in out:
+            continue
+        home = (lat, lon, place) if lat is not None and lon is not None else None
+        found = from_url(QueryParams(query), home=home)
+        if _matches_search(found.query, listing, tokens=tokens, photos=photos):
+            out[user_id] = f"{SAVED_SEARCH}: {name}"[:300]
+    served = serving.current()
+    if served is not None and listing.lat is not None and listing.lon is not None:
+        people = served.model.audience(
+            lat=listing.lat,
+            lon=listing.lon,
+            radius_km=NOTIFY_RADIUS_KM,
+            item=str(listing.id) if served.knows(listing.id) else None,
+            categories=category_weights(listing.category),
+            price=eur(listing.price_cents, listing.currency),
+            exclude_users=[str(listing.seller_id)],
+            min_score=NOTIFY_MIN_SCORE,
+        )
+        for user_id, _km, _score in people[:MAX_TASTE_NOTICES]:
+            out.setdefault(int(user_id), YOUR_CATEGORY)
+    out.pop(listing.seller_id, None)
+    return out
+
+
+def notify_new_listing(*, session: Session, listing: Listing) -> int:
+    """Store a notice for each buyer who should hear of this listing; returns how many are new.
+
+    Idempotent: a buyer already told about this listing is not told again.
+    """
+    if listing.status is not ListingStatus.ACTIVE or listing.id is None:
+        return 0
+    wanted = buyers_to_tell(session=session, listing=listing)
+    if not wanted:
+        return 0
+    told = set(
+        session.exec(
+            select(Notification.user_id).where(
+                Notification.listing_id == listing.id,
+                col(Notification.user_id).in_(list(wanted)),
+            )
+        )
+    )
+    new = [
+        Notification(user_id=user_id, listing_id=listing.id, reason=reason)
+        for user_id, reason in wanted.items()
+        if user_id not in told
+    ]
+    session.add_all(new)
+    session.flush()
+    return len(new)
+
+
+def notify_published_since(*, session: Session, since: datetime) -> int:
+    """Notices for every active listing published after ``since`` (for cron: ``resale notify``)."""
+    listings = session.exec(
+        select(Listing)
+        .where(Listing.status == ListingStatus.ACTIVE, col(Listing.published_at) > since)
+        .order_by(col(Listing.published_at), col(Listing.id))
+        .limit(NEW_LISTINGS_BATCH)
+    ).all()
+    return sum(notify_new_listing(session=session, listing=listing) for listing in listings)
+
+
+def notify_since(*, engine: Engine, since: datetime) -> int:
+    """``notify_published_since`` in a transaction of its own (the app's loop, cron)."""
+    with write_session(engine) as session:
+        told = notify_published_since(session=session, since=since)
+        session.commit()
+    return told
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    card: ListingCard
+    reason: str
+    created_at: datetime
+    seen: bool
+
+
+def notices_for(*, session: Session, user: User, limit: int = DEFAULT_LIMIT) -> list[Notice]:
+    """A buyer's notices about listings still on sale, newest first."""
+    rows = session.exec(
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
+        .limit(limit * 2)
+    ).all()
+    cards = load_cards(session=session, ids=[n.listing_id for n in rows], point=home_point(user))
+    out = []
+    for notice in rows:
+        card = cards.get(notice.listing_id)
+        if card is None or card.status is not ListingStatus.ACTIVE:
+            continue
+        out.append(
+            Notice(
+                card=shown(card),
+                reason=notice.reason,
+                created_at=notice.created_at,
+                seen=notice.seen_at is not None,
+            )
+        )
+    return out[:limit]
+
+
+def mark_notices_seen(*, session: Session, user: User) -> int:
+    """The buyer has looked at their notices; returns how many were new.
+
+    The notices page is a GET that writes, so it asks for the write lock first."""
+    lock_for_write(session)
+    result = session.execute(
+        sa.update(Notification)
+        .where(col(Notification.user_id) == user.id, col(Notification.seen_at).is_(None))
+        .values(seen_at=utcnow())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def unseen_notices(*, session: Session, user: User) -> int:
+    """How many notices the buyer has not looked at yet (for the home page's banner)."""
+    return int(
+        session.exec(
+            select(sa.func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, col(Notification.seen_at).is_(None))
+        ).one()
+    )

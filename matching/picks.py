@@ -1,0 +1,148 @@
+"""What every recommendation list is made of: a pick, its reasons in words, and the small
+rules they share (rounded distances, reasons ordered, prices in euros)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from listings.models import Listing
+from listings.schemas import ListingCard, Sort
+from listings.search import SearchQuery
+from matching.training import EUR_PER_UNIT
+from resale.core import taxonomy
+from resale.core.config import settings
+from resale.core.geo import rounded_km
+from resale.users.models import User
+
+DEFAULT_LIMIT = 12
+NEAR_KM = 5.0  # "near you" below this
+MAX_REASONS = 2
+
+
+# Reasons, in the words people read.
+NEAR_YOU = "near you"
+LIKE_SAVED = "like items you saved"
+LIKE_VIEWED = "like items you looked at"
+SIMILAR_TASTE = "liked by people with similar taste"
+POPULAR_NEARBY = "popular nearby"
+POPULAR = "popular right now"
+NEW_NEAR_YOU = "new near you"
+NEW = "just listed"
+YOUR_CATEGORY = "in a category you like"
+SIMILAR_ITEM = "similar to this item"
+SAME_PEOPLE = "viewed by the same people"
+NEAR_ITEM = "close to this item"
+SAVED_SEARCH = "matches a search you saved"
+
+_TASTE = frozenset(
+    {SAVED_SEARCH, LIKE_SAVED, LIKE_VIEWED, SIMILAR_ITEM, SAME_PEOPLE, SIMILAR_TASTE, YOUR_CATEGORY}
+)
+# What each reason is worth when a list explains itself: the most telling first.
+_REASON_ORDER = (
+    SAVED_SEARCH,
+    LIKE_SAVED,
+    LIKE_VIEWED,
+    SIMILAR_ITEM,
+    SAME_PEOPLE,
+    SIMILAR_TASTE,
+    YOUR_CATEGORY,
+    POPULAR_NEARBY,
+    NEW_NEAR_YOU,
+    NEAR_YOU,
+    NEAR_ITEM,
+    POPULAR,
+    NEW,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Pick:
+    """One recommended listing: its card (distance rounded) and why it is there."""
+
+    card: ListingCard
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Picks:
+    items: list[Pick]
+    model: dict[str, Any]  # which model served the list (serving.model_info)
+    distance_from: str | None  # "home", "listing", or None when no distance is shown
+
+
+def home_point(user: User | None) -> tuple[float, float] | None:
+    if user is None or user.lat is None or user.lon is None:
+        return None
+    return user.lat, user.lon
+
+
+def ordered(reasons: Sequence[str]) -> tuple[str, ...]:
+    """The most telling reason, then the best of the other kind (taste / place): "like items
+    you saved · near you" says more than two ways of saying taste."""
+    rank = {r: n for n, r in enumerate(_REASON_ORDER)}
+    ranked = sorted(dict.fromkeys(r for r in reasons if r), key=lambda r: rank.get(r, len(rank)))
+    if not ranked:
+        return ()
+    first = ranked[0]
+    rest = ranked[1:]
+    other_kind = [r for r in rest if (r in _TASTE) != (first in _TASTE)]
+    return (first, *(other_kind or rest)[: MAX_REASONS - 1])
+
+
+def shown(card: ListingCard) -> ListingCard:
+    """The card as others may see it: the distance rounded (never an exact one)."""
+    if card.distance_km is None:
+        return card
+    return replace(card, distance_km=rounded_km(card.distance_km))
+
+
+def is_near(card: ListingCard) -> bool:
+    return card.distance_km is not None and card.distance_km <= NEAR_KM
+
+
+def published_key(card: ListingCard) -> float:
+    return card.published_at.timestamp() if card.published_at is not None else 0.0
+
+
+def nearby_query(home: tuple[float, float] | None, *, limit: int, **filters: Any) -> SearchQuery:
+    """The newest active listings around a point (within the home radius), or anywhere."""
+    if home is None:
+        return SearchQuery(sort=Sort.NEWEST, limit=limit, **filters)
+    return SearchQuery(
+        sort=Sort.NEWEST,
+        limit=limit,
+        lat=home[0],
+        lon=home[1],
+        radius_km=settings.home_radius_km,
+        **filters,
+    )
+
+
+def category_weights(category: str) -> dict[str, float]:
+    """How much interest in each category counts towards a listing of ``category``: its own
+    fully, the others of its group by half (a road-bike buyer may want a gravel bike)."""
+    weights = {category: 1.0}
+    leaf = taxonomy.leaf(category)
+    if leaf is not None and leaf.parent:
+        for sibling in taxonomy.children(leaf.parent):
+            weights.setdefault(sibling.slug, 0.5)
+    return weights
+
+
+def eur(cents: int, currency: str) -> float:
+    return cents / 100.0 * EUR_PER_UNIT.get(currency, 1.0)
+
+
+def search_docs(*, session: Session, ids: Sequence[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    listings = Listing.__table__  # type: ignore[attr-defined]
+    rows = session.execute(
+        sa.select(listings.c.id, listings.c.search_doc).where(listings.c.id.in_(list(ids)))
+    )
+    return {int(i): str(doc or "") for i, doc in rows}
