@@ -10,34 +10,30 @@ from __future__ import annotations
 
 import functools
 import heapq
-import io
 import math
-import os
 import random
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import accumulate
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from PIL import Image, ImageChops, ImageDraw, ImageFont
 from rich.progress import Progress, TaskID
 from sqlmodel import Session, SQLModel, func, select
 
 from carbon import service as carbon_service
 from carbon.estimate import TravelMode
-from listings import photos as photo_store
 from listings.models import InteractionKind, ListingStatus
 from listings.text import search_document
 from resale import demo_catalog as catalog
 from resale.core.db import utcnow
 from resale.core.geo import PLACES, PLACES_BY_SLUG, Place, haversine_km, public_point
 from resale.core.security import hash_password
-from resale.core.taxonomy import LEAVES, PARENTS, Category
+from resale.core.taxonomy import LEAVES, PARENTS
+from resale.seed.photos import PHOTO_EDGE, PHOTOS_PER_LEAF, ensure_demo_photos, photo_key
 from resale.trade.orders import service as orders_service
 from resale.trade.orders.models import Fulfilment, Order, OrderStatus
 from resale.users.models import User
@@ -49,9 +45,6 @@ DEMO_PLACE = PLACES_BY_SLUG["paris-marais"]
 DEMO_INTERESTS = ("furniture", "home", "bikes")
 EMAIL_DOMAIN = "demo.resale.example"
 
-PHOTOS_PER_LEAF = 3
-PHOTO_EDGE = 800
-THUMB_EDGE = 400
 HISTORY_DAYS = 60
 BATCH = 1000
 
@@ -120,7 +113,7 @@ def seed(
     now = utcnow().replace(microsecond=0)
     steps = _Steps(progress)
 
-    drawn = _ensure_demo_photos(steps)
+    drawn = ensure_demo_photos(steps)
     existing_demo = session.exec(select(User).where(User.email == DEMO_EMAIL)).first()
     offset = session.exec(select(func.count()).select_from(User)).one()
     people = _plan_people(rng=rng, count=users, offset=offset, now=now, demo=existing_demo)
@@ -377,7 +370,7 @@ def _insert_listings(*, session: Session, ads: list[_Ad], steps: _Steps) -> int:
                 {
                     "listing_id": new_id,
                     "position": position,
-                    "key": _photo_key(ad.row["category"], number),
+                    "key": photo_key(ad.row["category"], number),
                     "width": PHOTO_EDGE,
                     "height": PHOTO_EDGE,
                     "created_at": ad.row["created_at"],
@@ -585,356 +578,6 @@ def _insert_trades(
         made += 1
         steps.advance(1)
     return made
-
-
-# --- shared demo photos -------------------------------------------------------------------
-
-
-def _photo_key(slug: str, number: int) -> str:
-    return f"demo/{slug}-{number}"
-
-
-def _ensure_demo_photos(steps: _Steps) -> int:
-    """Draw the shared placeholder images that are missing; returns how many were drawn."""
-    wanted = [(leaf, n) for leaf in LEAVES for n in range(1, PHOTOS_PER_LEAF + 1)]
-    missing = [
-        (leaf, n)
-        for leaf, n in wanted
-        if not all(
-            photo_store.file_path(_photo_key(leaf.slug, n), size).exists()
-            for size in photo_store.SIZES
-        )
-    ]
-    steps.start("Demo photos", len(wanted))
-    steps.advance(len(wanted) - len(missing))
-    if not missing:
-        return 0
-
-    def draw(job: tuple[Category, int]) -> None:
-        leaf, number = job
-        photo_store.save(_photo_key(leaf.slug, number), _encode(_demo_photo(leaf, number)))
-
-    # Pillow releases the GIL while resizing and encoding, so threads use both cores.
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        for _ in pool.map(draw, missing):
-            steps.advance(1)
-    return len(missing)
-
-
-def _encode(image: Image.Image) -> photo_store.ProcessedPhoto:
-    display, thumb = io.BytesIO(), io.BytesIO()
-    image.save(display, "JPEG", quality=85)
-    # Exactly half the size: a 2x2 box average is as good as Lanczos here, and much faster.
-    image.reduce(PHOTO_EDGE // THUMB_EDGE).save(thumb, "JPEG", quality=80)
-    return photo_store.ProcessedPhoto(
-        display=display.getvalue(), thumb=thumb.getvalue(), width=image.width, height=image.height
-    )
-
-
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    # Loaded per use (a tenth of a millisecond), not cached: a FreeType face must not be
-    # shared between the drawing threads.
-    return ImageFont.load_default(size=size)
-
-
-_TURNS = (None, Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180, Image.Transpose.ROTATE_270)
-
-
-@functools.cache
-def _background(group: str, number: int) -> Image.Image:
-    """Gradient, soft discs and the group's icon: shared by every leaf of a group."""
-    style = catalog.GROUPS[group]
-    dark, light = style.colours
-    edge = PHOTO_EDGE
-    # A diagonal gradient; each image of a category runs it another way.
-    ramp = Image.linear_gradient("L").resize((edge, edge))
-    mask = ImageChops.add(ramp, ramp.transpose(Image.Transpose.ROTATE_90), scale=2.0)
-    turn = _TURNS[number % len(_TURNS)]
-    if turn is not None:
-        mask = mask.transpose(turn)
-    image = Image.composite(
-        Image.new("RGB", mask.size, dark), Image.new("RGB", mask.size, light), mask
-    )
-
-    draw = ImageDraw.Draw(image, "RGBA")
-    cx, cy = _icon_centre(number)
-    draw.ellipse((cx - 230, cy - 230, cx + 230, cy + 230), fill=(255, 255, 255, 46))
-    corner = 90 + 470 * (number % 2)
-    draw.ellipse((corner, 40, corner + 160, 200), fill=(255, 255, 255, 26))
-
-    # The icon is drawn at twice the size and shrunk, so its edges are smooth.
-    icon_edge = 300 + 30 * (number % 3)
-    icon = Image.new("RGBA", (icon_edge * 2, icon_edge * 2), (0, 0, 0, 0))
-    _draw_icon(ImageDraw.Draw(icon), style.icon, scale=icon_edge * 2 / 1000, accent=dark)
-    icon = icon.reduce(2)
-    image.paste(icon, (cx - icon_edge // 2, cy - icon_edge // 2), mask=icon)
-    return image
-
-
-def _icon_centre(number: int) -> tuple[int, int]:
-    return 400 + (-60, 0, 60)[number % 3], 300 + (number % 2) * 20
-
-
-def _demo_photo(leaf: Category, number: int) -> Image.Image:
-    """A flat, friendly placeholder: gradient, icon, category name and a DEMO PHOTO band."""
-    assert leaf.parent is not None
-    dark = catalog.GROUPS[leaf.parent].colours[0]
-    edge = PHOTO_EDGE
-    image = _background(leaf.parent, number).copy()
-    draw = ImageDraw.Draw(image, "RGBA")
-    group_name = next(p.name for p in PARENTS if p.slug == leaf.parent).upper()
-    draw.text((edge // 2, 42), group_name, font=_font(26), fill=(255, 255, 255, 215), anchor="mt")
-    size = 52
-    while size > 30 and draw.textlength(leaf.name, font=_font(size)) > edge - 80:
-        size -= 2
-    draw.text(
-        (edge // 2, 548),
-        leaf.name,
-        font=_font(size),
-        fill=(255, 255, 255),
-        anchor="mt",
-        stroke_width=2,
-        stroke_fill=dark,
-    )
-    # The band that says what this is, readable even on a thumbnail.
-    draw.rectangle((0, edge - 150, edge, edge), fill=(24, 24, 28, 200))
-    draw.text(
-        (edge // 2, edge - 118),
-        "DEMO PHOTO",
-        font=_font(64),
-        fill=(255, 255, 255),
-        anchor="mt",
-        stroke_width=2,
-        stroke_fill=(255, 255, 255),
-    )
-    draw.text(
-        (edge // 2, edge - 38),
-        "placeholder image for demo data",
-        font=_font(24),
-        fill=(220, 220, 225),
-        anchor="mt",
-    )
-    return image
-
-
-def _draw_icon(
-    draw: ImageDraw.ImageDraw, name: str, *, scale: float, accent: tuple[int, int, int]
-) -> None:
-    """Simple flat icons on a 1000 x 1000 grid: white shapes with accent details."""
-
-    def p(*xy: float) -> list[tuple[float, float]]:
-        return [(xy[i] * scale, xy[i + 1] * scale) for i in range(0, len(xy), 2)]
-
-    def box(x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, float, float]:
-        return (x0 * scale, y0 * scale, x1 * scale, y1 * scale)
-
-    white = (255, 255, 255, 240)
-    shade = (*accent, 230)
-    line = round(28 * scale)
-
-    if name == "screen":
-        draw.rounded_rectangle(box(100, 160, 900, 700), radius=40 * scale, fill=white)
-        draw.rectangle(box(150, 210, 850, 650), fill=shade)
-        draw.polygon(p(450, 700, 550, 700, 600, 830, 400, 830), fill=white)
-        draw.rounded_rectangle(box(290, 820, 710, 870), radius=20 * scale, fill=white)
-    elif name == "dress":
-        draw.polygon(
-            p(
-                395,
-                110,
-                440,
-                110,
-                470,
-                210,
-                530,
-                210,
-                560,
-                110,
-                605,
-                110,
-                625,
-                330,
-                565,
-                430,
-                810,
-                880,
-                190,
-                880,
-                435,
-                430,
-                375,
-                330,
-            ),
-            fill=white,
-        )
-        draw.rectangle(box(440, 410, 560, 450), fill=shade)
-    elif name == "shirt":
-        draw.polygon(
-            p(
-                350,
-                140,
-                430,
-                140,
-                500,
-                220,
-                570,
-                140,
-                650,
-                140,
-                890,
-                300,
-                810,
-                450,
-                710,
-                400,
-                710,
-                880,
-                290,
-                880,
-                290,
-                400,
-                190,
-                450,
-                110,
-                300,
-            ),
-            fill=white,
-        )
-        draw.polygon(p(430, 140, 500, 220, 570, 140, 540, 140, 500, 185, 460, 140), fill=shade)
-    elif name == "onesie":
-        draw.polygon(
-            p(
-                370,
-                150,
-                450,
-                150,
-                500,
-                205,
-                550,
-                150,
-                630,
-                150,
-                830,
-                290,
-                760,
-                410,
-                680,
-                370,
-                680,
-                640,
-                590,
-                820,
-                410,
-                820,
-                320,
-                640,
-                320,
-                370,
-                240,
-                410,
-                170,
-                290,
-            ),
-            fill=white,
-        )
-        for x in (450, 500, 550):
-            draw.ellipse(box(x - 16, 770, x + 16, 802), fill=shade)
-        draw.ellipse(box(440, 420, 560, 540), fill=shade)
-    elif name == "shoe":
-        draw.polygon(
-            p(
-                110,
-                700,
-                120,
-                450,
-                260,
-                420,
-                400,
-                290,
-                530,
-                290,
-                570,
-                430,
-                770,
-                520,
-                880,
-                600,
-                890,
-                700,
-            ),
-            fill=white,
-        )
-        draw.rounded_rectangle(box(100, 690, 900, 780), radius=30 * scale, fill=shade)
-        for i in range(3):
-            x = 420 + i * 45
-            draw.line(p(x, 360 + i * 20, x + 60, 400 + i * 25), fill=shade, width=line // 2)
-    elif name == "bag":
-        draw.arc(box(320, 170, 680, 560), start=180, end=360, fill=white, width=line * 2)
-        draw.line(p(320, 365, 320, 400), fill=white, width=line * 2)
-        draw.line(p(680, 365, 680, 400), fill=white, width=line * 2)
-        draw.rounded_rectangle(box(180, 380, 820, 860), radius=60 * scale, fill=white)
-        draw.rounded_rectangle(box(450, 470, 550, 540), radius=12 * scale, fill=shade)
-    elif name == "sofa":
-        draw.rounded_rectangle(box(190, 300, 810, 600), radius=50 * scale, fill=white)
-        draw.rounded_rectangle(box(150, 560, 850, 730), radius=30 * scale, fill=white)
-        draw.rounded_rectangle(box(90, 440, 240, 760), radius=45 * scale, fill=white)
-        draw.rounded_rectangle(box(760, 440, 910, 760), radius=45 * scale, fill=white)
-        draw.line(p(500, 330, 500, 580), fill=shade, width=line // 2)
-        draw.line(p(240, 600, 760, 600), fill=shade, width=line // 2)
-        draw.rectangle(box(150, 760, 200, 840), fill=white)
-        draw.rectangle(box(800, 760, 850, 840), fill=white)
-    elif name == "lamp":
-        draw.polygon(p(330, 130, 670, 130, 790, 450, 210, 450), fill=white)
-        draw.rectangle(box(480, 450, 520, 800), fill=white)
-        draw.ellipse(box(320, 770, 680, 870), fill=white)
-        draw.polygon(p(380, 450, 620, 450, 700, 560, 300, 560), fill=(255, 255, 255, 70))
-    elif name == "washer":
-        draw.rounded_rectangle(box(200, 110, 800, 890), radius=50 * scale, fill=white)
-        draw.line(p(200, 270, 800, 270), fill=shade, width=line // 2)
-        draw.ellipse(box(650, 160, 720, 230), fill=shade)
-        draw.rectangle(box(270, 175, 450, 215), fill=shade)
-        draw.ellipse(box(290, 350, 710, 770), outline=shade, width=line)
-        draw.ellipse(box(360, 420, 640, 700), fill=(*accent, 120))
-    elif name == "bike":
-        for cx in (250, 750):
-            draw.ellipse(box(cx - 200, 440, cx + 200, 840), outline=white, width=line)
-        frame = (250, 640, 430, 420, 660, 420, 750, 640)
-        draw.line(p(*frame), fill=white, width=line, joint="curve")
-        draw.line(p(430, 420, 500, 640, 250, 640), fill=white, width=line, joint="curve")
-        draw.line(p(500, 640, 660, 420), fill=white, width=line)
-        draw.line(p(430, 420, 400, 340), fill=white, width=line)
-        draw.rounded_rectangle(box(340, 310, 470, 350), radius=15 * scale, fill=white)
-        draw.line(p(660, 420, 640, 320, 720, 300), fill=white, width=line, joint="curve")
-        draw.ellipse(box(470, 610, 530, 670), fill=shade)
-    elif name == "pram":
-        draw.pieslice(box(160, 200, 800, 760), start=0, end=180, fill=white)
-        draw.pieslice(box(160, 200, 800, 760), start=180, end=270, fill=white)
-        draw.line(p(480, 480, 800, 480), fill=shade, width=line // 2)
-        draw.line(p(800, 480, 900, 300), fill=white, width=line)
-        for cx in (310, 650):
-            draw.ellipse(box(cx - 80, 760, cx + 80, 920), outline=white, width=line)
-    elif name == "books":
-        draw.rounded_rectangle(box(150, 700, 850, 820), radius=14 * scale, fill=white)
-        draw.rounded_rectangle(box(210, 570, 790, 690), radius=14 * scale, fill=white)
-        draw.rectangle(box(210, 610, 790, 640), fill=shade)
-        draw.rounded_rectangle(box(260, 440, 740, 560), radius=14 * scale, fill=white)
-        draw.polygon(p(560, 430, 640, 170, 740, 200, 660, 440), fill=white)
-        draw.line(p(600, 420, 670, 200), fill=shade, width=line // 2)
-        draw.rectangle(box(150, 740, 850, 770), fill=shade)
-    elif name == "blocks":
-        for x0, y0 in ((170, 520), (530, 520), (350, 180)):
-            draw.rounded_rectangle(box(x0, y0, x0 + 300, y0 + 300), radius=40 * scale, fill=white)
-        for x, y in ((260, 610), (380, 730), (620, 610), (740, 730), (620, 730), (740, 610)):
-            draw.ellipse(box(x - 28, y - 28, x + 28, y + 28), fill=shade)
-        draw.ellipse(box(472, 302, 528, 358), fill=shade)
-    elif name == "tent":
-        draw.polygon(p(500, 170, 890, 800, 110, 800), fill=white)
-        draw.polygon(p(500, 430, 640, 800, 360, 800), fill=shade)
-        draw.line(p(60, 820, 940, 820), fill=white, width=line // 2)
-        draw.line(p(500, 170, 500, 100), fill=white, width=line // 2)
-        draw.polygon(p(500, 100, 600, 125, 500, 150), fill=white)
-    else:  # pragma: no cover - every group has an icon; a test draws them all
-        raise ValueError(f"no icon called {name!r}")
 
 
 # --- helpers ------------------------------------------------------------------------------
