@@ -14,28 +14,33 @@ import math
 import random
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import accumulate
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
-from rich.progress import Progress, TaskID
-from sqlmodel import Session, SQLModel, func, select
+from rich.progress import Progress
+from sqlmodel import Session, func, select
 
-from carbon import service as carbon_service
-from carbon.estimate import TravelMode
 from listings.models import InteractionKind, ListingStatus
 from listings.text import search_document
 from resale import demo_catalog as catalog
 from resale.core.db import utcnow
-from resale.core.geo import PLACES, PLACES_BY_SLUG, Place, haversine_km, public_point
+from resale.core.geo import PLACES, PLACES_BY_SLUG, haversine_km, public_point
 from resale.core.security import hash_password
 from resale.core.taxonomy import LEAVES, PARENTS
 from resale.seed.photos import PHOTO_EDGE, PHOTOS_PER_LEAF, ensure_demo_photos, photo_key
-from resale.trade.orders import service as orders_service
-from resale.trade.orders.models import Fulfilment, Order, OrderStatus
+from resale.seed.rows import (
+    BATCH,
+    TABLES,
+    Ad,
+    Person,
+    Steps,
+    batches,
+    insert_returning_ids,
+    moment_after,
+)
+from resale.seed.trades import insert_trades
 from resale.users.models import User
 
 DEMO_EMAIL = "demo@resale.example"
@@ -46,52 +51,6 @@ DEMO_INTERESTS = ("furniture", "home", "bikes")
 EMAIL_DOMAIN = "demo.resale.example"
 
 HISTORY_DAYS = 60
-BATCH = 1000
-
-_TABLES = SQLModel.metadata.tables
-_T = TypeVar("_T")
-
-
-@dataclass(slots=True)
-class _Person:
-    email: str
-    display_name: str
-    place: Place
-    lat: float
-    lon: float
-    created_at: datetime
-    interests: tuple[str, ...]  # parent categories this person buys and sells most
-    selling: float  # relative number of listings; 0 for people who only buy
-    id: int = 0
-
-
-@dataclass(slots=True)
-class _Ad:
-    seller: int  # index into the people list
-    group: str
-    status: ListingStatus
-    published_at: datetime | None
-    lat: float
-    lon: float
-    row: dict[str, Any]
-    photos: list[int]  # demo image numbers, 1..PHOTOS_PER_LEAF
-    id: int = 0
-
-
-class _Steps:
-    """Progress bars for the CLI; does nothing without a Progress."""
-
-    def __init__(self, progress: Progress | None) -> None:
-        self._progress = progress
-        self._task: TaskID | None = None
-
-    def start(self, description: str, total: int) -> None:
-        if self._progress is not None:
-            self._task = self._progress.add_task(description, total=total)
-
-    def advance(self, amount: int) -> None:
-        if self._progress is not None and self._task is not None:
-            self._progress.advance(self._task, amount)
 
 
 def is_empty(*, session: Session) -> bool:
@@ -111,7 +70,7 @@ def seed(
     started = time.perf_counter()
     rng = random.Random(random_seed)
     now = utcnow().replace(microsecond=0)
-    steps = _Steps(progress)
+    steps = Steps(progress)
 
     drawn = ensure_demo_photos(steps)
     existing_demo = session.exec(select(User).where(User.email == DEMO_EMAIL)).first()
@@ -124,7 +83,7 @@ def seed(
     photo_count = _insert_listings(session=session, ads=ads, steps=steps)
     favourites, events = _plan_interactions(rng=rng, people=people, ads=ads, now=now)
     _insert_interactions(session=session, favourites=favourites, events=events, steps=steps)
-    trades = _insert_trades(session=session, rng=rng, people=people, ads=ads, now=now, steps=steps)
+    trades = insert_trades(session=session, rng=rng, people=people, ads=ads, now=now, steps=steps)
     session.flush()
 
     statuses = Counter(ad.status for ad in ads)
@@ -171,9 +130,9 @@ def _pick_interests(rng: random.Random) -> tuple[str, ...]:
 
 def _plan_people(
     *, rng: random.Random, count: int, offset: int, now: datetime, demo: User | None
-) -> list[_Person]:
+) -> list[Person]:
     if demo is None:
-        first = _Person(
+        first = Person(
             email=DEMO_EMAIL,
             display_name=DEMO_NAME,
             place=DEMO_PLACE,
@@ -186,7 +145,7 @@ def _plan_people(
     else:  # seeding again: reuse the account, keep its password and home
         assert demo.id is not None
         place = next((p for p in PLACES if p.name == demo.place_name), DEMO_PLACE)
-        first = _Person(
+        first = Person(
             email=demo.email,
             display_name=demo.display_name,
             place=place,
@@ -203,7 +162,7 @@ def _plan_people(
         display_name, stem = catalog.person(rng=rng, country=place.country)
         lat, lon = catalog.jitter(rng=rng, lat=place.lat, lon=place.lon, min_km=0.2, max_km=2.0)
         people.append(
-            _Person(
+            Person(
                 email=f"{stem}{number}@{EMAIL_DOMAIN}",
                 display_name=display_name,
                 place=place,
@@ -218,14 +177,14 @@ def _plan_people(
     return people
 
 
-def _insert_people(*, session: Session, people: list[_Person], steps: _Steps) -> int:
+def _insert_people(*, session: Session, people: list[Person], steps: Steps) -> int:
     """Insert the people without an id yet and set their ids; returns how many."""
     new = [person for person in people if not person.id]
     steps.start("Demo users", len(new))
     # One argon2 hash for everybody: hashing is slow on purpose, and they share a password.
     password_hash = hash_password(DEMO_PASSWORD)
-    table = _TABLES["users"]
-    for batch in _batches(new, BATCH):
+    table = TABLES["users"]
+    for batch in batches(new, BATCH):
         rows = [
             {
                 "email": p.email,
@@ -239,7 +198,7 @@ def _insert_people(*, session: Session, people: list[_Person], steps: _Steps) ->
             }
             for p in batch
         ]
-        ids = _insert_returning_ids(session, table, rows)
+        ids = insert_returning_ids(session, table, rows)
         for person, new_id in zip(batch, ids, strict=True):
             person.id = new_id
         steps.advance(len(batch))
@@ -260,9 +219,42 @@ def _categories(rng: random.Random, count: int) -> list[str]:
     return chosen
 
 
+def _pick_status(rng: random.Random, *, number: int, demo_count: int) -> ListingStatus:
+    if number < demo_count:
+        # The demo account shows every state of its own listings: on sale and a draft.
+        return ListingStatus.DRAFT if number == demo_count - 1 else ListingStatus.ACTIVE
+    roll = rng.random()
+    return (
+        ListingStatus.DRAFT
+        if roll < 0.02
+        else ListingStatus.WITHDRAWN
+        if roll < 0.05
+        else ListingStatus.ACTIVE
+    )
+
+
+def _listing_times(
+    rng: random.Random, *, status: ListingStatus, now: datetime
+) -> tuple[datetime, datetime, datetime | None]:
+    """Created, updated and published moments of one listing."""
+    history = timedelta(days=HISTORY_DAYS).total_seconds()
+    # More listings are recent than old, as on a growing marketplace.
+    age = 3 * 3600 + (history - 3 * 3600) * rng.random() ** 1.3
+    created_at = now - timedelta(seconds=round(age))
+    published_at: datetime | None = None
+    updated_at = created_at
+    if status is not ListingStatus.DRAFT:
+        delay = timedelta(seconds=round(rng.uniform(120, 36 * 3600)))
+        published_at = min(created_at + delay, now - timedelta(hours=1))
+        updated_at = published_at
+        if status is ListingStatus.WITHDRAWN:
+            updated_at = published_at + (now - published_at) * rng.uniform(0.2, 0.9)
+    return created_at, updated_at, published_at
+
+
 def _plan_listings(
-    *, rng: random.Random, people: list[_Person], count: int, now: datetime, demo_sells: bool
-) -> list[_Ad]:
+    *, rng: random.Random, people: list[Person], count: int, now: datetime, demo_sells: bool
+) -> list[Ad]:
     categories = _categories(rng, count)
     demo_count = min(4, count) if demo_sells else 0
     sellers = [index for index, person in enumerate(people) if person.selling > 0]
@@ -276,8 +268,7 @@ def _plan_listings(
         )
         for parent in PARENTS
     }
-    history = timedelta(days=HISTORY_DAYS).total_seconds()
-    ads: list[_Ad] = []
+    ads: list[Ad] = []
     for number, slug in enumerate(categories):
         group = catalog.group_of(slug)
         if number < demo_count or not sellers:
@@ -286,30 +277,8 @@ def _plan_listings(
             seller = rng.choices(sellers, cum_weights=cum_weights[group])[0]
         person = people[seller]
 
-        if number < demo_count:
-            # The demo account shows every state of its own listings: on sale and a draft.
-            status = ListingStatus.DRAFT if number == demo_count - 1 else ListingStatus.ACTIVE
-        else:
-            roll = rng.random()
-            status = (
-                ListingStatus.DRAFT
-                if roll < 0.02
-                else ListingStatus.WITHDRAWN
-                if roll < 0.05
-                else ListingStatus.ACTIVE
-            )
-        # More listings are recent than old, as on a growing marketplace.
-        age = 3 * 3600 + (history - 3 * 3600) * rng.random() ** 1.3
-        created_at = now - timedelta(seconds=round(age))
-        published_at: datetime | None = None
-        updated_at = created_at
-        if status is not ListingStatus.DRAFT:
-            delay = timedelta(seconds=round(rng.uniform(120, 36 * 3600)))
-            published_at = min(created_at + delay, now - timedelta(hours=1))
-            updated_at = published_at
-            if status is ListingStatus.WITHDRAWN:
-                updated_at = published_at + (now - published_at) * rng.uniform(0.2, 0.9)
-
+        status = _pick_status(rng, number=number, demo_count=demo_count)
+        created_at, updated_at, published_at = _listing_times(rng, status=status, now=now)
         condition = catalog.pick_condition(rng=rng, slug=slug)
         item = catalog.make_item(
             rng=rng,
@@ -325,7 +294,7 @@ def _plan_listings(
         photo_count = rng.choices((1, 2, 3), weights=(3, 4, 3))[0]
         photos = rng.sample(range(1, PHOTOS_PER_LEAF + 1), photo_count)
         ads.append(
-            _Ad(
+            Ad(
                 seller=seller,
                 group=group,
                 status=status,
@@ -357,13 +326,13 @@ def _plan_listings(
     return ads
 
 
-def _insert_listings(*, session: Session, ads: list[_Ad], steps: _Steps) -> int:
+def _insert_listings(*, session: Session, ads: list[Ad], steps: Steps) -> int:
     """Insert listings, then their photo rows; returns the number of photos."""
     steps.start("Demo listings", len(ads))
-    listings_table, photos_table = _TABLES["listings"], _TABLES["listing_photos"]
+    listings_table, photos_table = TABLES["listings"], TABLES["listing_photos"]
     photo_rows: list[dict[str, Any]] = []
-    for batch in _batches(ads, BATCH):
-        ids = _insert_returning_ids(session, listings_table, [ad.row for ad in batch])
+    for batch in batches(ads, BATCH):
+        ids = insert_returning_ids(session, listings_table, [ad.row for ad in batch])
         for ad, new_id in zip(batch, ids, strict=True):
             ad.id = new_id
             photo_rows.extend(
@@ -378,7 +347,7 @@ def _insert_listings(*, session: Session, ads: list[_Ad], steps: _Steps) -> int:
                 for position, number in enumerate(ad.photos)
             )
         steps.advance(len(batch))
-    for batch_rows in _batches(photo_rows, 5 * BATCH):
+    for batch_rows in batches(photo_rows, 5 * BATCH):
         session.execute(sa.insert(photos_table), batch_rows)
     return len(photo_rows)
 
@@ -386,14 +355,8 @@ def _insert_listings(*, session: Session, ads: list[_Ad], steps: _Steps) -> int:
 # --- favourites and views -----------------------------------------------------------------
 
 
-def _moment_after(rng: random.Random, start: datetime, now: datetime) -> datetime:
-    """A time between ``start`` and a minute ago, more often soon after ``start``."""
-    span = (now - timedelta(minutes=1) - start).total_seconds()
-    return start + timedelta(seconds=round(max(span, 0) * rng.random() ** 1.6))
-
-
 def _plan_interactions(
-    *, rng: random.Random, people: list[_Person], ads: list[_Ad], now: datetime
+    *, rng: random.Random, people: list[Person], ads: list[Ad], now: datetime
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Favourites and views that follow taste and distance, never on one's own listing."""
     active = [index for index, ad in enumerate(ads) if ad.status is ListingStatus.ACTIVE]
@@ -405,7 +368,7 @@ def _plan_interactions(
     events: list[dict[str, Any]] = []
     fav_count: Counter[int] = Counter()
 
-    def view(user_id: int | None, ad: _Ad, at: datetime) -> None:
+    def view(user_id: int | None, ad: Ad, at: datetime) -> None:
         events.append(
             {
                 "user_id": user_id,
@@ -441,10 +404,10 @@ def _plan_interactions(
         for rank, i in enumerate(chosen):
             ad = ads[i]
             assert ad.published_at is not None
-            seen = _moment_after(rng, ad.published_at, now)
+            seen = moment_after(rng, ad.published_at, now)
             view(person.id, ad, seen)
             if rng.random() < 0.15:  # came back for another look
-                view(person.id, ad, _moment_after(rng, seen, now))
+                view(person.id, ad, moment_after(rng, seen, now))
             if rank < wanted_favourites:
                 room = (now - seen).total_seconds() - 1
                 saved = seen + timedelta(seconds=round(min(rng.uniform(20, 6 * 3600), room)))
@@ -465,7 +428,7 @@ def _plan_interactions(
         for i in rng.choices(active, weights=weights, k=len(active) // 2):
             ad = ads[i]
             assert ad.published_at is not None
-            view(None, ad, _moment_after(rng, ad.published_at, now))
+            view(None, ad, moment_after(rng, ad.published_at, now))
 
     # Insert in time order, so event ids grow with time as they would in real use.
     events.sort(key=lambda e: (e["created_at"], e["listing_id"], e["user_id"] or 0, e["kind"]))
@@ -477,122 +440,12 @@ def _insert_interactions(
     session: Session,
     favourites: list[dict[str, Any]],
     events: list[dict[str, Any]],
-    steps: _Steps,
+    steps: Steps,
 ) -> None:
     steps.start("Favourites and views", len(favourites) + len(events))
-    for batch in _batches(favourites, 5 * BATCH):
-        session.execute(sa.insert(_TABLES["favorites"]), batch)
+    for batch in batches(favourites, 5 * BATCH):
+        session.execute(sa.insert(TABLES["favorites"]), batch)
         steps.advance(len(batch))
-    for batch in _batches(events, 5 * BATCH):
-        session.execute(sa.insert(_TABLES["interaction_events"]), batch)
+    for batch in batches(events, 5 * BATCH):
+        session.execute(sa.insert(TABLES["interaction_events"]), batch)
         steps.advance(len(batch))
-
-
-# --- completed trades ----------------------------------------------------------------------
-
-
-def _insert_trades(
-    *,
-    session: Session,
-    rng: random.Random,
-    people: list[_Person],
-    ads: list[_Ad],
-    now: datetime,
-    steps: _Steps,
-) -> int:
-    """Trades completed in the past weeks, credited to carbon accounts as real ones are.
-
-    About one on-sale listing in ten is sold to someone in the seller's city; the demo
-    account buys two items and sells one, so its "My carbon" page has something to show.
-    """
-    on_sale = [ad for ad in ads if ad.status is ListingStatus.ACTIVE and ad.published_at]
-    by_city: dict[str, list[int]] = {}
-    for index, person in enumerate(people):
-        by_city.setdefault(person.place.city, []).append(index)
-    demo_buys = [ad for ad in on_sale if ad.seller != 0 and ad.group in people[0].interests][:2]
-    demo_sells = [ad for ad in on_sale if ad.seller == 0][:1]
-    chosen = demo_buys + demo_sells
-    taken = {id(ad) for ad in chosen}
-    rest = [ad for ad in on_sale if id(ad) not in taken]
-    chosen += rng.sample(rest, min(len(rest) // 10, 400))
-    steps.start("Completed trades", len(chosen))
-    modes = [TravelMode.WALK_BIKE, TravelMode.PUBLIC_TRANSPORT, TravelMode.CAR]
-    made = 0
-    for ad in chosen:
-        seller = people[ad.seller]
-        if ad in demo_buys:
-            buyer_index = 0
-        else:
-            neighbours = [i for i in by_city[seller.place.city] if i != ad.seller]
-            if not neighbours:
-                continue
-            buyer_index = rng.choice(neighbours)
-        buyer = people[buyer_index]
-        assert ad.published_at is not None
-        bought = _moment_after(rng, ad.published_at, now - timedelta(hours=2))
-        done = min(bought + timedelta(hours=rng.uniform(2, 72)), now - timedelta(minutes=5))
-        ships = ad.row.get("shipping_cents") is not None and rng.random() < 0.3
-        price, shipping = ad.row["price_cents"], (ad.row.get("shipping_cents") or 0)
-        order = Order(
-            listing_id=ad.id,
-            buyer_id=buyer.id,
-            seller_id=seller.id,
-            status=OrderStatus.COMPLETED,
-            fulfilment=Fulfilment.SHIPPING if ships else Fulfilment.PICKUP,
-            travel_mode=None if ships else rng.choices(modes, weights=(5, 3, 2))[0],
-            distance_km=None
-            if ships
-            else round(haversine_km(buyer.lat, buyer.lon, ad.lat, ad.lon), 3),
-            item_cents=price,
-            shipping_cents=shipping if ships else 0,
-            total_cents=price + (shipping if ships else 0),
-            currency=ad.row["currency"],
-            handover_code=f"{rng.randrange(1_000_000):06d}",
-            gateway="dev",
-            created_at=bought,
-            updated_at=done,
-            expires_at=bought + timedelta(minutes=30),
-            paid_at=bought + timedelta(minutes=2),
-            delivered_at=done,
-            closed_at=done,
-        )
-        session.add(order)
-        session.flush()
-        ad.status = ListingStatus.SOLD
-        session.execute(
-            sa.update(_TABLES["listings"])
-            .where(_TABLES["listings"].c.id == ad.id)
-            .values(status=ListingStatus.SOLD.value, updated_at=done)
-        )
-        figure = orders_service.trade_estimate(session=session, order=order)
-        if figure is not None:
-            assert order.id is not None
-            carbon_service.credit_trade(
-                session=session,
-                order_id=order.id,
-                buyer_id=buyer.id,
-                seller_id=seller.id,
-                estimate=figure,
-                at=done,
-            )
-        made += 1
-        steps.advance(1)
-    return made
-
-
-# --- helpers ------------------------------------------------------------------------------
-
-
-def _batches(items: Sequence[_T], size: int) -> Iterator[Sequence[_T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _insert_returning_ids(
-    session: Session, table: sa.Table, rows: list[dict[str, Any]]
-) -> list[int]:
-    """Bulk insert; ids come back in the order of ``rows`` on SQLite and PostgreSQL alike."""
-    if not rows:
-        return []
-    statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return [int(new_id) for new_id in session.execute(statement, rows).scalars()]
