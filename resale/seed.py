@@ -29,7 +29,7 @@ from rich.progress import Progress, TaskID
 from sqlmodel import Session, SQLModel, func, select
 
 from carbon import service as carbon_service
-from carbon.estimate import TravelMode
+from carbon.estimate import Fulfilment, TravelMode
 from listings import photos as photo_store
 from listings.models import InteractionKind, ListingStatus
 from listings.text import search_document
@@ -39,7 +39,7 @@ from resale.core.geo import PLACES, PLACES_BY_SLUG, Place, haversine_km, public_
 from resale.core.security import hash_password
 from resale.core.taxonomy import LEAVES, PARENTS, Category
 from resale.trade.orders import service as orders_service
-from resale.trade.orders.models import Fulfilment, Order, OrderStatus
+from resale.trade.orders.models import Order, OrderStatus
 from resale.users.models import User
 
 DEMO_EMAIL = "demo@resale.example"

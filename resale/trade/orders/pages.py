@@ -11,7 +11,7 @@ from typing import Any, Literal
 from fastapi import Request, Response
 from sqlmodel import Session
 
-from carbon.estimate import TravelMode
+from carbon.estimate import Fulfilment, TravelMode
 from listings import photos as photo_store
 from listings import service as listings_service
 from listings.models import Listing, ListingStatus
@@ -23,7 +23,7 @@ from resale.core.db import SessionDep, utcnow
 from resale.core.errors import ResaleError
 from resale.core.fields import Id
 from resale.trade.orders import service
-from resale.trade.orders.models import Fulfilment, Order, OrderEvent, OrderEventKind, OrderStatus
+from resale.trade.orders.models import Order, OrderEvent, OrderEventKind, OrderStatus
 from resale.trade.orders.routes import VisibleOrder
 from resale.trade.payments import service as payments_service
 from resale.trade.payments.dependencies import GatewayDep

@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
+from carbon.estimate import Fulfilment
 from resale.core.config import settings
 from resale.core.db import lock_for_write, utcnow
 from resale.trade.orders.errors import NotYourPart, Role, WrongState
 from resale.trade.orders.models import (
-    Fulfilment,
     Order,
     OrderEvent,
     OrderEventKind,

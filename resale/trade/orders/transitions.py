@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from carbon.estimate import TravelMode
+from carbon.estimate import Fulfilment, TravelMode
 from listings import service as listings_service
 from listings.models import Listing, ListingStatus
 from resale.core.config import settings
@@ -27,7 +27,6 @@ from resale.trade.orders.errors import (
 )
 from resale.trade.orders.models import (
     OPEN_STATUSES,
-    Fulfilment,
     Order,
     OrderEventKind,
     OrderStatus,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
+from carbon.estimate import Fulfilment
 from resale.trade.orders.errors import Role
 from resale.trade.orders.models import (
-    Fulfilment,
     Order,
     OrderStatus,
 )
