@@ -1,11 +1,12 @@
 """The order state machine: claim, pay, hand over or ship, confirm, complete, cancel, refund.
 
 The area's public face for pages, routes and other areas (``from resale.trade.orders import
-service as orders_service``). The work is done in modules of one job each: reading,
+service as orders_service``). The work is done in modules of one job each: reading, actions (who may do what now),
 state (the lock/record/move primitives), transitions, payment_events, sweep, wording and
 trade_carbon; this module only names what others may call.
 """
 
+from resale.trade.orders.actions import Actions, allowed_actions
 from resale.trade.orders.errors import (
     DisputeOutcome,
     NotYourPart,
@@ -47,6 +48,7 @@ from resale.trade.orders.transitions import (
 from resale.trade.orders.wording import next_step
 
 __all__ = [
+    "Actions",
     "DisputeOutcome",
     "NotYourPart",
     "OrderNotFound",
@@ -56,6 +58,7 @@ __all__ = [
     "SweepReport",
     "WrongHandoverCode",
     "WrongState",
+    "allowed_actions",
     "cancel",
     "carbon_share",
     "confirm",
