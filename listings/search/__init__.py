@@ -2,11 +2,12 @@
 
 ``query`` (what is asked), ``cursor`` (keyset pages), ``sql`` (the two databases, statements
 and word tiers), ``run`` (how a search is cut into slices and run), ``cards`` (what a result
-shows) and ``url`` (a search in a page's address). See ``run`` for how a search runs.
+shows), ``match`` (the same filters as one predicate in Python) and ``url`` (a search in a page's address). See ``run`` for how a search runs.
 """
 
 from listings.search.cards import load_cards
 from listings.search.cursor import InvalidSearch
+from listings.search.match import matches
 from listings.search.query import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -48,6 +49,7 @@ __all__ = [
     "explain",
     "from_url",
     "load_cards",
+    "matches",
     "search",
     "to_url",
 ]
