@@ -14,12 +14,12 @@ from typer.testing import CliRunner
 
 from listings import service as listings_service
 from matching import serving
-from matching.models import Notification
 from matching.serving import ModelHolder
 from resale.app import jobs
 from resale.cli import app
 from resale.core import scheduler
 from resale.core.db import writer
+from resale.core.notifications.models import Notification
 from resale.core.scheduler import Job, Scheduler
 from tests.factories import PARIS, make_listing, make_user
 
@@ -108,8 +108,8 @@ def test_resale_jobs_run_once(
     assert [line.split(":")[0] for line in everything.stdout.splitlines()] == NAMES
     assert "matching.notices: nothing to do" in everything.stdout  # told once
     with Session(committed_engine) as session:
-        rows = session.exec(select(Notification).where(Notification.listing_id == listing_id))
-        assert [n.user_id for n in rows] == [buyer_id]
+        rows = session.exec(select(Notification).where(Notification.key == f"listing:{listing_id}"))
+        assert [n.recipient_id for n in rows] == [buyer_id]
     unknown = runner.invoke(app, ["jobs", "run-once", "nope"])
     assert unknown.exit_code == 2
     assert "no such job: nope" in unknown.output
