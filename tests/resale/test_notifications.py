@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
 from alembic import command
+from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -15,7 +16,7 @@ from resale.core.db import write_session, writer
 from resale.core.notifications import service as notifications
 from resale.core.notifications.models import Notification
 from resale.migrations import alembic_config, upgrade
-from tests.factories import make_user
+from tests.factories import browser_login, make_user
 from tests.resale.test_migrations import scratch_url  # noqa: F401  (the fixture)
 
 
@@ -114,3 +115,21 @@ def test_migration_0009_moves_the_matching_notices(scratch_url: str) -> None:  #
             ]
     finally:
         scratch.dispose()
+
+
+def test_the_bell_shows_the_unseen_count_and_opens_the_page(
+    client: TestClient, session: Session
+) -> None:
+    user = make_user(session)
+    assert user.id is not None
+    for n in (1, 2):
+        notifications.tell(session, user.id, "order.sold", "Sold", f"/orders/{n}", key=f"o:{n}")
+    session.flush()
+    browser_login(client, session, user)
+    page = client.get("/me/favorites")
+    assert page.status_code == 200
+    assert 'href="/me/notifications" title="Notifications (2 new)"' in page.text
+    assert 'data-unseen="2">2</span>' in page.text
+    assert client.get("/me/notifications").status_code == 200  # looking marks them seen
+    again = client.get("/me/favorites")
+    assert 'title="Notifications"' in again.text and "data-unseen" not in again.text
