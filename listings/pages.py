@@ -9,8 +9,9 @@ from fastapi import Request, Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
+from listings import carbon as listing_carbon
 from listings import photos as photo_store
-from listings import service
+from listings import saved_searches, service
 from listings.dependencies import OwnedListing
 from listings.models import CONDITION_LABELS, Listing, ListingStatus
 from listings.schemas import (
@@ -46,7 +47,7 @@ from resale.users.models import User
 
 router = page_router()
 # Result cards everywhere show what buying the item second-hand avoids.
-web.templates.env.globals["card_carbon"] = service.card_carbon
+web.templates.env.globals["card_carbon"] = listing_carbon.card_carbon
 
 
 def _listing_input(values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
@@ -215,11 +216,11 @@ def home(request: Request, viewer: OptionalUser, session: SessionDep) -> Respons
 def _price_label(found: UrlSearch) -> str | None:
     low, high = found.query.min_price, found.query.max_price
     if low is not None and high is not None:
-        return f"Price {service.price_units(low)}–{service.price_units(high)}"
+        return f"Price {saved_searches.price_units(low)}–{saved_searches.price_units(high)}"
     if low is not None:
-        return f"Price from {service.price_units(low)}"
+        return f"Price from {saved_searches.price_units(low)}"
     if high is not None:
-        return f"Price up to {service.price_units(high)}"
+        return f"Price up to {saved_searches.price_units(high)}"
     return None
 
 
@@ -247,7 +248,7 @@ class _Links:
 
     def __init__(self, found: UrlSearch) -> None:
         self.found = found
-        self.values = service.canonical_values(found)
+        self.values = saved_searches.canonical_values(found)
 
     def __call__(self, **changes: Any) -> str:
         # Without a place, "nearest" would be refused: fall back to the default order.
@@ -302,13 +303,13 @@ def _radius_choices(values: dict[str, Any]) -> list[str]:
 
 @router.get("/search")
 def search_page(request: Request, viewer: OptionalUser, session: SessionDep) -> Response:
-    found = from_url(request.query_params, home=service.search_home(viewer))
+    found = from_url(request.query_params, home=saved_searches.search_home(viewer))
     page = search(session=session, query=found.query)
     links = _Links(found)
     canonical = to_url(links.values)
     saved = None
     if viewer is not None and not found.errors:
-        saved = service.find_saved_search(session=session, user=viewer, query=canonical)
+        saved = saved_searches.find_saved_search(session=session, user=viewer, query=canonical)
     return web.render(
         request,
         "listings/search.html",
@@ -360,7 +361,7 @@ def listing_page(
             "is_owner": is_owner,
             "favorite": service.is_favorite(session=session, user=viewer, listing=listing),
             "distance_km": None if is_owner else service.distance_km(listing, viewer),
-            "carbon": service.listing_carbon(listing, None if is_owner else viewer),
+            "carbon": listing_carbon.listing_carbon(listing, None if is_owner else viewer),
             "category_label": taxonomy.label(listing.category),
             "condition_label": CONDITION_LABELS[listing.condition],
             "photo_url": photo_store.url,
@@ -555,11 +556,15 @@ def my_favorites_page(request: Request, user: CurrentUser, session: SessionDep) 
 
 @router.get("/me/searches")
 def my_searches_page(request: Request, user: CurrentUser, session: SessionDep) -> Response:
-    searches = service.saved_searches(session=session, user=user)
+    searches = saved_searches.saved_searches(session=session, user=user)
     return web.render(
         request,
         "listings/searches.html",
-        {"searches": searches, "cap": service.NEW_COUNT_CAP, "limit": service.MAX_SAVED_SEARCHES},
+        {
+            "searches": searches,
+            "cap": saved_searches.NEW_COUNT_CAP,
+            "limit": saved_searches.MAX_SAVED_SEARCHES,
+        },
     )
 
 
@@ -568,7 +573,7 @@ def save_search_submit(user: CurrentUser, session: SessionDep, form: FormDep) ->
     values = web.form_values(form)
     query = values.get("query", "")
     try:
-        saved, created = service.save_search(session=session, user=user, query=query)
+        saved, created = saved_searches.save_search(session=session, user=user, query=query)
     except ResaleError as exc:
         session.rollback()
         return web.redirect(f"/search?{query}", flash=exc.message, kind="error")
@@ -587,11 +592,11 @@ def open_saved_search(search_id: Id, user: CurrentUser, session: SessionDep) -> 
     A GET, so that "Open" is a plain link (new tab, copy link address). The only thing it
     changes is when the user last looked, so a prefetch can at worst clear a badge early.
     """
-    saved = service.mark_search_seen(session=session, user=user, search_id=search_id)
+    saved = saved_searches.mark_search_seen(session=session, user=user, search_id=search_id)
     return web.redirect(f"/search?{saved.query}")
 
 
 @router.post("/me/searches/{search_id}/delete")
 def delete_search_submit(search_id: Id, user: CurrentUser, session: SessionDep) -> Response:
-    service.delete_saved_search(session=session, user=user, search_id=search_id)
+    saved_searches.delete_saved_search(session=session, user=user, search_id=search_id)
     return web.redirect("/me/searches", flash="Saved search deleted.")

@@ -1,0 +1,216 @@
+"""Saved searches: a search page's query kept under a short name, with a count of what is new."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+from starlette.datastructures import QueryParams
+
+from listings.models import Condition, SavedSearch
+from listings.search import HERE, HOME, InvalidSearch, UrlSearch, count_since, from_url, to_url
+from resale.core import taxonomy
+from resale.core.db import lock_for_write, utcnow
+from resale.core.errors import Conflict, InvalidInput, NotFound
+from resale.users.models import User
+
+MAX_SAVED_SEARCHES = 50
+MAX_SAVED_QUERY_CHARS = 2000
+NEW_COUNT_CAP = 99  # "99+" beyond this: counting stops there
+
+
+class SavedSearchNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("This saved search does not exist (or is not yours).")
+
+
+@dataclass(frozen=True, slots=True)
+class SavedSearchStatus:
+    """A saved search and how many listings matching it were published since it was last seen."""
+
+    search: SavedSearch
+    new_count: int  # at most NEW_COUNT_CAP + 1
+
+    @property
+    def capped(self) -> bool:
+        return self.new_count > NEW_COUNT_CAP
+
+
+def search_home(user: User | None) -> tuple[float, float, str | None] | None:
+    """Where "My home" is for this user's searches: their current home, if they set one."""
+    if user is None or user.lat is None or user.lon is None:
+        return None
+    return user.lat, user.lon, user.place_name
+
+
+def read_search(*, query: str, user: User | None) -> UrlSearch:
+    """A search page's query string read as that page reads it (home = the user's home now)."""
+    return from_url(QueryParams(query.strip().lstrip("?")), home=search_home(user))
+
+
+def price_units(cents: int) -> str:
+    """A price in currency units as people type it: 1250 -> "12.50", 1200 -> "12"."""
+    return str(cents // 100) if cents % 100 == 0 else f"{cents / 100:.2f}"
+
+
+def canonical_values(found: UrlSearch) -> dict[str, Any]:
+    """The search's values with what was refused left out and one spelling per value
+    ("12,5" and "12.50" are the same price): what links to variations of it start from."""
+    query, values = found.query, found.values
+    canonical: dict[str, Any] = {
+        **values,
+        "q": query.q,
+        "category": query.category or "",
+        "min_price": "" if query.min_price is None else price_units(query.min_price),
+        "max_price": "" if query.max_price is None else price_units(query.max_price),
+        "condition": [c.value for c in Condition if c in query.conditions],
+        "radius": "" if query.radius_km is None else f"{query.radius_km:g}",
+        "photos": "1" if query.with_photos else "",
+    }
+    if values.get("place") == HERE and query.lat is not None and query.lon is not None:
+        canonical.update(lat=f"{query.lat:.5f}", lon=f"{query.lon:.5f}")
+    return canonical
+
+
+def canonical_query(found: UrlSearch) -> str:
+    """The one query string for a search (no cursor): what a saved search keeps."""
+    return to_url(canonical_values(found))
+
+
+def search_name(found: UrlSearch) -> str:
+    """A short summary of a search, e.g. "sofa · Furniture · within 10 km of Paris, Le Marais"."""
+    query = found.query
+    parts: list[str] = []
+    if query.q:
+        parts.append(query.q)
+    category = taxonomy.get(query.category) if query.category else None
+    if category is not None:
+        parts.append(category.name)
+    if query.min_price is not None and query.max_price is not None:
+        parts.append(f"price {price_units(query.min_price)}–{price_units(query.max_price)}")
+    elif query.min_price is not None:
+        parts.append(f"price from {price_units(query.min_price)}")
+    elif query.max_price is not None:
+        parts.append(f"price up to {price_units(query.max_price)}")
+    if query.conditions:
+        labels = [c.label for c in Condition if c in query.conditions]
+        parts.append(" / ".join(labels) if len(labels) <= 2 else f"{len(labels)} conditions")
+    if query.with_photos:
+        parts.append("with photos")
+    # "home" rather than its name: the search follows the user's home if they move.
+    place = "home" if found.values.get("place") == HOME else found.place_name
+    where = ""
+    if place and query.radius_km is not None:
+        where = f"within {query.radius_km:g} km of {place}"
+    elif place:
+        where = f"near {place}"
+    if not parts:
+        name = f"Everything {where}".strip()
+    else:
+        name = " · ".join([*parts, where] if where else parts)
+    return name if len(name) <= 200 else name[:199] + "…"
+
+
+def find_saved_search(*, session: Session, user: User, query: str) -> SavedSearch | None:
+    """The user's saved search for this (canonical) query string, if they saved it."""
+    return session.exec(
+        select(SavedSearch).where(SavedSearch.user_id == user.id, SavedSearch.query == query)
+    ).first()
+
+
+def save_search(*, session: Session, user: User, query: str) -> tuple[SavedSearch, bool]:
+    """Keep a search (a search page's query string); saving it again only refreshes it.
+
+    Returns the saved search and whether it is new.
+    """
+    assert user.id is not None
+    found = read_search(query=query, user=user)
+    if found.errors:
+        field, message = next(iter(found.errors.items()))
+        raise InvalidInput(f"{field}: {message}", field="query")
+    canonical = canonical_query(found)
+    if len(canonical) > MAX_SAVED_QUERY_CHARS:
+        raise InvalidInput("This search is too long to save.", field="query")
+    name = search_name(found)
+    existing = find_saved_search(session=session, user=user, query=canonical)
+    if existing is not None:
+        existing.name, existing.last_seen_at = name, utcnow()
+        session.add(existing)
+        session.flush()
+        return existing, False
+    count = session.exec(
+        select(func.count()).select_from(SavedSearch).where(SavedSearch.user_id == user.id)
+    ).one()
+    if count >= MAX_SAVED_SEARCHES:
+        raise Conflict(
+            f"You can keep up to {MAX_SAVED_SEARCHES} saved searches; delete one to save this.",
+            field="query",
+        )
+    saved = SavedSearch(user_id=user.id, name=name, query=canonical)
+    try:
+        with session.begin_nested():
+            session.add(saved)
+            session.flush()
+    except sa.exc.IntegrityError:  # the same search saved at the same moment (a double click)
+        again = find_saved_search(session=session, user=user, query=canonical)
+        if again is None:
+            raise
+        return again, False
+    return saved, True
+
+
+def count_new(*, session: Session, user: User, saved: SavedSearch) -> int:
+    """Listings matching a saved search published since it was last seen (up to the cap + 1)."""
+    found = read_search(query=saved.query, user=user)
+    try:
+        return count_since(
+            session=session,
+            query=found.query,
+            since=saved.last_seen_at,
+            cap=NEW_COUNT_CAP,
+            not_seller_id=user.id,
+        )
+    except InvalidSearch:  # e.g. saved "near home" and the home was removed since
+        return 0
+
+
+def saved_searches(*, session: Session, user: User) -> list[SavedSearchStatus]:
+    """The user's saved searches, newest first, each with its count of new listings."""
+    rows = session.exec(
+        select(SavedSearch)
+        .where(SavedSearch.user_id == user.id)
+        .order_by(col(SavedSearch.created_at).desc(), col(SavedSearch.id).desc())
+    ).all()
+    return [
+        SavedSearchStatus(search=row, new_count=count_new(session=session, user=user, saved=row))
+        for row in rows
+    ]
+
+
+def get_saved_search(*, session: Session, user: User, search_id: int) -> SavedSearch:
+    """One of the user's own saved searches; anyone else's is "not found"."""
+    saved = session.get(SavedSearch, search_id)
+    if saved is None or saved.user_id != user.id:
+        raise SavedSearchNotFound()
+    return saved
+
+
+def mark_search_seen(*, session: Session, user: User, search_id: int) -> SavedSearch:
+    """The user is looking at this search now: what matches it so far is no longer new.
+
+    Opening a saved search is a GET that writes, so it asks for the write lock first."""
+    lock_for_write(session)
+    saved = get_saved_search(session=session, user=user, search_id=search_id)
+    saved.last_seen_at = utcnow()
+    session.add(saved)
+    session.flush()
+    return saved
+
+
+def delete_saved_search(*, session: Session, user: User, search_id: int) -> None:
+    """Forget one of the user's saved searches."""
+    saved = get_saved_search(session=session, user=user, search_id=search_id)
+    session.delete(saved)
+    session.flush()
