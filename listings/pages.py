@@ -44,6 +44,7 @@ from resale.core.geo import PLACES
 from resale.core.web import FormDep
 from resale.users.dependencies import CurrentUser, OptionalUser, page_router
 from resale.users.models import User
+from resale.users.service import home_of
 
 router = page_router()
 # Result cards everywhere show what buying the item second-hand avoids.
@@ -177,19 +178,13 @@ def _hearts(session: SessionDep, viewer: User | None, cards: list[ListingCard]) 
     return service.favorite_ids(session=session, user=viewer, listing_ids=[c.id for c in cards])
 
 
-def _home_point(viewer: User | None) -> tuple[float, float] | None:
-    if viewer is None or viewer.lat is None or viewer.lon is None:
-        return None
-    return viewer.lat, viewer.lon
-
-
 @router.get("/")
 def home(request: Request, viewer: OptionalUser, session: SessionDep) -> Response:
-    home = _home_point(viewer)
+    home = home_of(viewer)
     newest = SearchQuery(sort=Sort.NEWEST, limit=24)
     items: list[ListingCard] = []
     if home is not None:
-        near = replace(newest, lat=home[0], lon=home[1], radius_km=settings.home_radius_km)
+        near = replace(newest, lat=home.lat, lon=home.lon, radius_km=settings.home_radius_km)
         items = search(session=session, query=near).items
     nearby_only = bool(items)
     if not items:
@@ -214,14 +209,8 @@ def home(request: Request, viewer: OptionalUser, session: SessionDep) -> Respons
 
 
 def _price_label(found: UrlSearch) -> str | None:
-    low, high = found.query.min_price, found.query.max_price
-    if low is not None and high is not None:
-        return f"Price {saved_searches.price_units(low)}–{saved_searches.price_units(high)}"
-    if low is not None:
-        return f"Price from {saved_searches.price_units(low)}"
-    if high is not None:
-        return f"Price up to {saved_searches.price_units(high)}"
-    return None
+    label = saved_searches.price_range(found.query.min_price, found.query.max_price)
+    return None if label is None else label.capitalize()
 
 
 def _heading(found: UrlSearch) -> tuple[str, str]:
@@ -303,7 +292,7 @@ def _radius_choices(values: dict[str, Any]) -> list[str]:
 
 @router.get("/search")
 def search_page(request: Request, viewer: OptionalUser, session: SessionDep) -> Response:
-    found = from_url(request.query_params, home=saved_searches.search_home(viewer))
+    found = from_url(request.query_params, home=home_of(viewer))
     page = search(session=session, query=found.query)
     links = _Links(found)
     canonical = to_url(links.values)
@@ -547,7 +536,8 @@ def my_listings_page(request: Request, user: CurrentUser, session: SessionDep) -
 @router.get("/me/favorites")
 def my_favorites_page(request: Request, user: CurrentUser, session: SessionDep) -> Response:
     ids = service.saved_listing_ids(session=session, user=user)
-    cards = load_cards(session=session, ids=ids, point=_home_point(user))
+    home = home_of(user)
+    cards = load_cards(session=session, ids=ids, point=None if home is None else home.point)
     items = [cards[i] for i in ids if i in cards]
     return web.render(
         request, "listings/favorites.html", {"items": items, "favorite_ids": set(ids)}

@@ -15,6 +15,7 @@ from resale.core import taxonomy
 from resale.core.db import lock_for_write, utcnow
 from resale.core.errors import Conflict, InvalidInput, NotFound
 from resale.users.models import User
+from resale.users.service import home_of
 
 MAX_SAVED_SEARCHES = 50
 MAX_SAVED_QUERY_CHARS = 2000
@@ -38,21 +39,25 @@ class SavedSearchStatus:
         return self.new_count > NEW_COUNT_CAP
 
 
-def search_home(user: User | None) -> tuple[float, float, str | None] | None:
-    """Where "My home" is for this user's searches: their current home, if they set one."""
-    if user is None or user.lat is None or user.lon is None:
-        return None
-    return user.lat, user.lon, user.place_name
-
-
 def read_search(*, query: str, user: User | None) -> UrlSearch:
     """A search page's query string read as that page reads it (home = the user's home now)."""
-    return from_url(QueryParams(query.strip().lstrip("?")), home=search_home(user))
+    return from_url(QueryParams(query.strip().lstrip("?")), home=home_of(user))
 
 
 def price_units(cents: int) -> str:
     """A price in currency units as people type it: 1250 -> "12.50", 1200 -> "12"."""
     return str(cents // 100) if cents % 100 == 0 else f"{cents / 100:.2f}"
+
+
+def price_range(low: int | None, high: int | None) -> str | None:
+    """A price range in words, e.g. "price 12–20", "price from 12", "price up to 20"."""
+    if low is not None and high is not None:
+        return f"price {price_units(low)}–{price_units(high)}"
+    if low is not None:
+        return f"price from {price_units(low)}"
+    if high is not None:
+        return f"price up to {price_units(high)}"
+    return None
 
 
 def canonical_values(found: UrlSearch) -> dict[str, Any]:
@@ -88,12 +93,9 @@ def search_name(found: UrlSearch) -> str:
     category = taxonomy.get(query.category) if query.category else None
     if category is not None:
         parts.append(category.name)
-    if query.min_price is not None and query.max_price is not None:
-        parts.append(f"price {price_units(query.min_price)}–{price_units(query.max_price)}")
-    elif query.min_price is not None:
-        parts.append(f"price from {price_units(query.min_price)}")
-    elif query.max_price is not None:
-        parts.append(f"price up to {price_units(query.max_price)}")
+    price = price_range(query.min_price, query.max_price)
+    if price is not None:
+        parts.append(price)
     if query.conditions:
         labels = [c.label for c in Condition if c in query.conditions]
         parts.append(" / ".join(labels) if len(labels) <= 2 else f"{len(labels)} conditions")
