@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,7 +151,7 @@ def save_search(*, session: Session, user: User, query: str) -> tuple[SavedSearc
             f"You can keep up to {MAX_SAVED_SEARCHES} saved searches; delete one to save this.",
             field="query",
         )
-    saved = SavedSearch(user_id=user.id, name=name, query=canonical)
+    saved = SavedSearch(user_id=user.id, name=name, query=canonical, category=found.query.category)
     try:
         with session.begin_nested():
             session.add(saved)
@@ -216,3 +217,33 @@ def delete_saved_search(*, session: Session, user: User, search_id: int) -> None
     saved = get_saved_search(session=session, user=user, search_id=search_id)
     session.delete(saved)
     session.flush()
+
+
+# --- for matching: saved searches by their stored category -----------------------------------
+
+
+def saved_search_categories(*, session: Session, user_id: int) -> set[str]:
+    """The categories this user's saved searches name, each with the leaves under it."""
+    out: set[str] = set()
+    rows = session.exec(
+        select(SavedSearch.category).where(
+            SavedSearch.user_id == user_id, col(SavedSearch.category).is_not(None)
+        )
+    )
+    for slug in rows:
+        assert slug is not None
+        out.update(taxonomy.leaf_slugs_under(slug))
+    return out
+
+
+def users_with_saved_category(*, session: Session, categories: Sequence[str]) -> set[int]:
+    """Who keeps a saved search naming one of these categories."""
+    if not categories:
+        return set()
+    return set(
+        session.exec(
+            select(SavedSearch.user_id)
+            .where(col(SavedSearch.category).in_(list(categories)))
+            .distinct()
+        )
+    )

@@ -310,3 +310,16 @@ def test_the_api_needs_the_csrf_header_with_a_browser_cookie(
         "/api/v1/me/searches", json={"query": "q=lamp"}, headers={"x-csrf-token": token}
     )
     assert accepted.status_code == 201
+
+
+def test_a_saved_search_keeps_its_category_for_matching(session: Session) -> None:
+    user, other = make_user(session), make_user(session)
+    sofas, _ = saved_searches.save_search(session=session, user=user, query="category=sofas&q=red")
+    lamps, _ = saved_searches.save_search(session=session, user=other, query="q=lamp")
+    assert (sofas.category, lamps.category) == ("sofas", None)
+    assert user.id is not None and other.id is not None
+    assert saved_searches.saved_search_categories(session=session, user_id=user.id) == {"sofas"}
+    assert saved_searches.saved_search_categories(session=session, user_id=other.id) == set()
+    found = saved_searches.users_with_saved_category(session=session, categories=["sofas", "x"])
+    assert found == {user.id}
+    assert saved_searches.users_with_saved_category(session=session, categories=[]) == set()
