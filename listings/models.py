@@ -200,6 +200,8 @@ class SavedSearch(SQLModel, table=True):
     name: str = Field(max_length=200)
     # The search page's query string, without a cursor; "place=home" follows the user's home.
     query: str = Field(max_length=2000)
+    # The category the query names (None: any category), kept so matching can ask by it.
+    category: str | None = Field(default=None, max_length=40, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # Listings published after this are "new" for this search.
     last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -9,8 +9,9 @@ from fastapi import Request, Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
+from listings import carbon as listing_carbon
 from listings import photos as photo_store
-from listings import service
+from listings import saved_searches, service
 from listings.dependencies import OwnedListing
 from listings.models import CONDITION_LABELS, Listing, ListingStatus
 from listings.schemas import (
@@ -43,10 +44,11 @@ from resale.core.geo import PLACES
 from resale.core.web import FormDep
 from resale.users.dependencies import CurrentUser, OptionalUser, page_router
 from resale.users.models import User
+from resale.users.service import home_of
 
 router = page_router()
 # Result cards everywhere show what buying the item second-hand avoids.
-web.templates.env.globals["card_carbon"] = service.card_carbon
+web.templates.env.globals["card_carbon"] = listing_carbon.card_carbon
 
 
 def _listing_input(values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
@@ -176,19 +178,13 @@ def _hearts(session: SessionDep, viewer: User | None, cards: list[ListingCard]) 
     return service.favorite_ids(session=session, user=viewer, listing_ids=[c.id for c in cards])
 
 
-def _home_point(viewer: User | None) -> tuple[float, float] | None:
-    if viewer is None or viewer.lat is None or viewer.lon is None:
-        return None
-    return viewer.lat, viewer.lon
-
-
 @router.get("/")
 def home(request: Request, viewer: OptionalUser, session: SessionDep) -> Response:
-    home = _home_point(viewer)
+    home = home_of(viewer)
     newest = SearchQuery(sort=Sort.NEWEST, limit=24)
     items: list[ListingCard] = []
     if home is not None:
-        near = replace(newest, lat=home[0], lon=home[1], radius_km=settings.home_radius_km)
+        near = replace(newest, lat=home.lat, lon=home.lon, radius_km=settings.home_radius_km)
         items = search(session=session, query=near).items
     nearby_only = bool(items)
     if not items:
@@ -213,14 +209,8 @@ def home(request: Request, viewer: OptionalUser, session: SessionDep) -> Respons
 
 
 def _price_label(found: UrlSearch) -> str | None:
-    low, high = found.query.min_price, found.query.max_price
-    if low is not None and high is not None:
-        return f"Price {service.price_units(low)}–{service.price_units(high)}"
-    if low is not None:
-        return f"Price from {service.price_units(low)}"
-    if high is not None:
-        return f"Price up to {service.price_units(high)}"
-    return None
+    label = saved_searches.price_range(found.query.min_price, found.query.max_price)
+    return None if label is None else label.capitalize()
 
 
 def _heading(found: UrlSearch) -> tuple[str, str]:
@@ -247,7 +237,7 @@ class _Links:
 
     def __init__(self, found: UrlSearch) -> None:
         self.found = found
-        self.values = service.canonical_values(found)
+        self.values = saved_searches.canonical_values(found)
 
     def __call__(self, **changes: Any) -> str:
         # Without a place, "nearest" would be refused: fall back to the default order.
@@ -302,13 +292,13 @@ def _radius_choices(values: dict[str, Any]) -> list[str]:
 
 @router.get("/search")
 def search_page(request: Request, viewer: OptionalUser, session: SessionDep) -> Response:
-    found = from_url(request.query_params, home=service.search_home(viewer))
+    found = from_url(request.query_params, home=home_of(viewer))
     page = search(session=session, query=found.query)
     links = _Links(found)
     canonical = to_url(links.values)
     saved = None
     if viewer is not None and not found.errors:
-        saved = service.find_saved_search(session=session, user=viewer, query=canonical)
+        saved = saved_searches.find_saved_search(session=session, user=viewer, query=canonical)
     return web.render(
         request,
         "listings/search.html",
@@ -360,7 +350,7 @@ def listing_page(
             "is_owner": is_owner,
             "favorite": service.is_favorite(session=session, user=viewer, listing=listing),
             "distance_km": None if is_owner else service.distance_km(listing, viewer),
-            "carbon": service.listing_carbon(listing, None if is_owner else viewer),
+            "carbon": listing_carbon.listing_carbon(listing, None if is_owner else viewer),
             "category_label": taxonomy.label(listing.category),
             "condition_label": CONDITION_LABELS[listing.condition],
             "photo_url": photo_store.url,
@@ -546,7 +536,8 @@ def my_listings_page(request: Request, user: CurrentUser, session: SessionDep) -
 @router.get("/me/favorites")
 def my_favorites_page(request: Request, user: CurrentUser, session: SessionDep) -> Response:
     ids = service.saved_listing_ids(session=session, user=user)
-    cards = load_cards(session=session, ids=ids, point=_home_point(user))
+    home = home_of(user)
+    cards = load_cards(session=session, ids=ids, point=None if home is None else home.point)
     items = [cards[i] for i in ids if i in cards]
     return web.render(
         request, "listings/favorites.html", {"items": items, "favorite_ids": set(ids)}
@@ -555,11 +546,15 @@ def my_favorites_page(request: Request, user: CurrentUser, session: SessionDep) 
 
 @router.get("/me/searches")
 def my_searches_page(request: Request, user: CurrentUser, session: SessionDep) -> Response:
-    searches = service.saved_searches(session=session, user=user)
+    searches = saved_searches.saved_searches(session=session, user=user)
     return web.render(
         request,
         "listings/searches.html",
-        {"searches": searches, "cap": service.NEW_COUNT_CAP, "limit": service.MAX_SAVED_SEARCHES},
+        {
+            "searches": searches,
+            "cap": saved_searches.NEW_COUNT_CAP,
+            "limit": saved_searches.MAX_SAVED_SEARCHES,
+        },
     )
 
 
@@ -568,7 +563,7 @@ def save_search_submit(user: CurrentUser, session: SessionDep, form: FormDep) ->
     values = web.form_values(form)
     query = values.get("query", "")
     try:
-        saved, created = service.save_search(session=session, user=user, query=query)
+        saved, created = saved_searches.save_search(session=session, user=user, query=query)
     except ResaleError as exc:
         session.rollback()
         return web.redirect(f"/search?{query}", flash=exc.message, kind="error")
@@ -587,11 +582,11 @@ def open_saved_search(search_id: Id, user: CurrentUser, session: SessionDep) -> 
     A GET, so that "Open" is a plain link (new tab, copy link address). The only thing it
     changes is when the user last looked, so a prefetch can at worst clear a badge early.
     """
-    saved = service.mark_search_seen(session=session, user=user, search_id=search_id)
+    saved = saved_searches.mark_search_seen(session=session, user=user, search_id=search_id)
     return web.redirect(f"/search?{saved.query}")
 
 
 @router.post("/me/searches/{search_id}/delete")
 def delete_search_submit(search_id: Id, user: CurrentUser, session: SessionDep) -> Response:
-    service.delete_saved_search(session=session, user=user, search_id=search_id)
+    saved_searches.delete_saved_search(session=session, user=user, search_id=search_id)
     return web.redirect("/me/searches", flash="Saved search deleted.")

@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
+from listings import carbon as listing_carbon
 from listings import photos as photo_store
-from listings import service
+from listings import saved_searches, service
 from listings.dependencies import OwnedListing
 from listings.models import Condition, Listing, SavedSearch
 from listings.schemas import (
@@ -77,14 +78,14 @@ def listing_out(listing: Listing, *, viewer: User | None, favorite: bool | None)
         "favorite": favorite,
         "created_at": listing.created_at,
         "published_at": listing.published_at,
-        "carbon": carbon_out(service.listing_carbon(listing, viewer)),
+        "carbon": carbon_out(listing_carbon.listing_carbon(listing, viewer)),
     }
     if viewer is not None and viewer.id == listing.seller_id:
         return ListingPrivate(**fields, lat=listing.lat, lon=listing.lon)
     return ListingPublic(**fields)
 
 
-def carbon_out(figures: service.ListingCarbon | None) -> ListingCarbonOut | None:
+def carbon_out(figures: listing_carbon.ListingCarbon | None) -> ListingCarbonOut | None:
     if figures is None:
         return None
     head = figures.headline
@@ -290,7 +291,7 @@ def remove_favorite(listing_id: Id, user: CurrentUser, session: SessionDep) -> F
 
 class SavedSearchIn(BaseModel):
     query: str = Field(
-        max_length=service.MAX_SAVED_QUERY_CHARS,
+        max_length=saved_searches.MAX_SAVED_QUERY_CHARS,
         description="A search page's query string, e.g. 'q=sofa&place=paris-marais&radius=10'",
         examples=["q=sofa&category=furniture&place=paris-marais&radius=10"],
     )
@@ -305,9 +306,9 @@ class SavedSearchPublic(BaseModel):
     last_seen_at: datetime
     new_count: int = Field(
         description="Listings matching it published since last_seen_at (counting stops at "
-        f"{service.NEW_COUNT_CAP + 1}; see new_count_capped)"
+        f"{saved_searches.NEW_COUNT_CAP + 1}; see new_count_capped)"
     )
-    new_count_capped: bool = Field(description=f"More than {service.NEW_COUNT_CAP} are new")
+    new_count_capped: bool = Field(description=f"More than {saved_searches.NEW_COUNT_CAP} are new")
 
 
 def _saved_out(saved: SavedSearch, new_count: int) -> SavedSearchPublic:
@@ -320,7 +321,7 @@ def _saved_out(saved: SavedSearch, new_count: int) -> SavedSearchPublic:
         created_at=saved.created_at,
         last_seen_at=saved.last_seen_at,
         new_count=new_count,
-        new_count_capped=new_count > service.NEW_COUNT_CAP,
+        new_count_capped=new_count > saved_searches.NEW_COUNT_CAP,
     )
 
 
@@ -329,7 +330,7 @@ def my_searches(user: CurrentUser, session: SessionDep) -> list[SavedSearchPubli
     """The viewer's saved searches, newest first, with how many listings are new for each."""
     return [
         _saved_out(status.search, status.new_count)
-        for status in service.saved_searches(session=session, user=user)
+        for status in saved_searches.saved_searches(session=session, user=user)
     ]
 
 
@@ -338,7 +339,7 @@ def save_search(
     data: SavedSearchIn, user: CurrentUser, session: SessionDep, response: Response
 ) -> SavedSearchPublic:
     """Save a search (201); saving one already saved refreshes it (200). At most 50."""
-    saved, created = service.save_search(session=session, user=user, query=data.query)
+    saved, created = saved_searches.save_search(session=session, user=user, query=data.query)
     if not created:
         response.status_code = 200
     return _saved_out(saved, 0)
@@ -347,11 +348,11 @@ def save_search(
 @router.post("/me/searches/{search_id}/seen", response_model=SavedSearchPublic)
 def saw_search(search_id: Id, user: CurrentUser, session: SessionDep) -> SavedSearchPublic:
     """Mark a saved search as seen now: its count of new listings starts again from 0."""
-    saved = service.mark_search_seen(session=session, user=user, search_id=search_id)
+    saved = saved_searches.mark_search_seen(session=session, user=user, search_id=search_id)
     return _saved_out(saved, 0)
 
 
 @router.delete("/me/searches/{search_id}", status_code=204)
 def delete_search(search_id: Id, user: CurrentUser, session: SessionDep) -> Response:
-    service.delete_saved_search(session=session, user=user, search_id=search_id)
+    saved_searches.delete_saved_search(session=session, user=user, search_id=search_id)
     return Response(status_code=204)

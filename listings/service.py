@@ -1,5 +1,6 @@
-"""Listings: drafts, photos, publishing, favourites, saved searches, and the events the
-recommender learns from."""
+"""Listings: drafts, photos, publishing, favourites, and the events the recommender learns
+from. Saved searches live in ``saved_searches``, the trade's hold in ``hold``, the carbon
+figures in ``carbon``; what other areas call of those is re-exported here."""
 
 from __future__ import annotations
 
@@ -11,38 +12,31 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import selectinload
-from sqlmodel import Session, col, func, select
-from starlette.datastructures import QueryParams
+from sqlmodel import Session, col, select
 
-from carbon.estimate import (
-    CarbonDataError,
-    CarbonInputError,
-    Estimate,
-    Fulfilment,
-    TravelMode,
-    compare_fulfilment,
-    estimate,
-)
 from listings import photos as photo_store
 from listings import views
+from listings.carbon import listing_carbon as listing_carbon
+from listings.distance import distance_km as distance_km
+from listings.hold import ListingNotAvailable as ListingNotAvailable
+from listings.hold import claim as claim
+from listings.hold import mark_sold as mark_sold
+from listings.hold import release as release
+from listings.hold import take_back as take_back
 from listings.models import (
-    Condition,
     Favorite,
     InteractionEvent,
     InteractionKind,
     Listing,
     ListingPhoto,
     ListingStatus,
-    SavedSearch,
 )
-from listings.schemas import ListingCard, ListingCreate, ListingUpdate
-from listings.search import HERE, HOME, InvalidSearch, UrlSearch, count_since, from_url, to_url
+from listings.saved_searches import save_search as save_search
+from listings.schemas import ListingCreate, ListingUpdate
 from listings.text import search_document
-from resale.core import taxonomy
 from resale.core.config import settings
 from resale.core.db import (
     insert_unless_present,
-    lock_for_write,
     on_commit,
     on_rollback,
     pause,
@@ -50,7 +44,7 @@ from resale.core.db import (
     write_session,
 )
 from resale.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from resale.core.geo import haversine_km, place_name_for, public_point
+from resale.core.geo import place_name_for, public_point
 from resale.users.models import User
 
 EDITABLE = {ListingStatus.DRAFT, ListingStatus.ACTIVE, ListingStatus.WITHDRAWN}
@@ -379,14 +373,6 @@ def withdraw(*, session: Session, listing: Listing) -> Listing:
     return listing
 
 
-def distance_km(listing: Listing, viewer: User | None) -> float | None:
-    if viewer is None or not viewer.has_location or not listing.has_point:
-        return None
-    assert viewer.lat is not None and viewer.lon is not None
-    assert listing.lat is not None and listing.lon is not None
-    return haversine_km(viewer.lat, viewer.lon, listing.lat, listing.lon)
-
-
 def seller_listings(*, session: Session, seller: User) -> list[Listing]:
     """All of a seller's listings, newest first, with photos."""
     return list(
@@ -491,370 +477,3 @@ def write_noted_views(*, engine: Engine | None = None) -> int:
         written = views.recorder.flush(session)
         session.commit()
     return written
-
-
-# --- saved searches ------------------------------------------------------------------------
-
-MAX_SAVED_SEARCHES = 50
-MAX_SAVED_QUERY_CHARS = 2000
-NEW_COUNT_CAP = 99  # "99+" beyond this: counting stops there
-
-
-class SavedSearchNotFound(NotFound):
-    def __init__(self) -> None:
-        super().__init__("This saved search does not exist (or is not yours).")
-
-
-@dataclass(frozen=True, slots=True)
-class SavedSearchStatus:
-    """A saved search and how many listings matching it were published since it was last seen."""
-
-    search: SavedSearch
-    new_count: int  # at most NEW_COUNT_CAP + 1
-
-    @property
-    def capped(self) -> bool:
-        return self.new_count > NEW_COUNT_CAP
-
-
-def search_home(user: User | None) -> tuple[float, float, str | None] | None:
-    """Where "My home" is for this user's searches: their current home, if they set one."""
-    if user is None or user.lat is None or user.lon is None:
-        return None
-    return user.lat, user.lon, user.place_name
-
-
-def read_search(*, query: str, user: User | None) -> UrlSearch:
-    """A search page's query string read as that page reads it (home = the user's home now)."""
-    return from_url(QueryParams(query.strip().lstrip("?")), home=search_home(user))
-
-
-def price_units(cents: int) -> str:
-    """A price in currency units as people type it: 1250 -> "12.50", 1200 -> "12"."""
-    return str(cents // 100) if cents % 100 == 0 else f"{cents / 100:.2f}"
-
-
-def canonical_values(found: UrlSearch) -> dict[str, Any]:
-    """The search's values with what was refused left out and one spelling per value
-    ("12,5" and "12.50" are the same price): what links to variations of it start from."""
-    query, values = found.query, found.values
-    canonical: dict[str, Any] = {
-        **values,
-        "q": query.q,
-        "category": query.category or "",
-        "min_price": "" if query.min_price is None else price_units(query.min_price),
-        "max_price": "" if query.max_price is None else price_units(query.max_price),
-        "condition": [c.value for c in Condition if c in query.conditions],
-        "radius": "" if query.radius_km is None else f"{query.radius_km:g}",
-        "photos": "1" if query.with_photos else "",
-    }
-    if values.get("place") == HERE and query.lat is not None and query.lon is not None:
-        canonical.update(lat=f"{query.lat:.5f}", lon=f"{query.lon:.5f}")
-    return canonical
-
-
-def canonical_query(found: UrlSearch) -> str:
-    """The one query string for a search (no cursor): what a saved search keeps."""
-    return to_url(canonical_values(found))
-
-
-def search_name(found: UrlSearch) -> str:
-    """A short summary of a search, e.g. "sofa · Furniture · within 10 km of Paris, Le Marais"."""
-    query = found.query
-    parts: list[str] = []
-    if query.q:
-        parts.append(query.q)
-    category = taxonomy.get(query.category) if query.category else None
-    if category is not None:
-        parts.append(category.name)
-    if query.min_price is not None and query.max_price is not None:
-        parts.append(f"price {price_units(query.min_price)}–{price_units(query.max_price)}")
-    elif query.min_price is not None:
-        parts.append(f"price from {price_units(query.min_price)}")
-    elif query.max_price is not None:
-        parts.append(f"price up to {price_units(query.max_price)}")
-    if query.conditions:
-        labels = [c.label for c in Condition if c in query.conditions]
-        parts.append(" / ".join(labels) if len(labels) <= 2 else f"{len(labels)} conditions")
-    if query.with_photos:
-        parts.append("with photos")
-    # "home" rather than its name: the search follows the user's home if they move.
-    place = "home" if found.values.get("place") == HOME else found.place_name
-    where = ""
-    if place and query.radius_km is not None:
-        where = f"within {query.radius_km:g} km of {place}"
-    elif place:
-        where = f"near {place}"
-    if not parts:
-        name = f"Everything {where}".strip()
-    else:
-        name = " · ".join([*parts, where] if where else parts)
-    return name if len(name) <= 200 else name[:199] + "…"
-
-
-def find_saved_search(*, session: Session, user: User, query: str) -> SavedSearch | None:
-    """The user's saved search for this (canonical) query string, if they saved it."""
-    return session.exec(
-        select(SavedSearch).where(SavedSearch.user_id == user.id, SavedSearch.query == query)
-    ).first()
-
-
-def save_search(*, session: Session, user: User, query: str) -> tuple[SavedSearch, bool]:
-    """Keep a search (a search page's query string); saving it again only refreshes it.
-
-    Returns the saved search and whether it is new.
-    """
-    assert user.id is not None
-    found = read_search(query=query, user=user)
-    if found.errors:
-        field, message = next(iter(found.errors.items()))
-        raise InvalidInput(f"{field}: {message}", field="query")
-    canonical = canonical_query(found)
-    if len(canonical) > MAX_SAVED_QUERY_CHARS:
-        raise InvalidInput("This search is too long to save.", field="query")
-    name = search_name(found)
-    existing = find_saved_search(session=session, user=user, query=canonical)
-    if existing is not None:
-        existing.name, existing.last_seen_at = name, utcnow()
-        session.add(existing)
-        session.flush()
-        return existing, False
-    count = session.exec(
-        select(func.count()).select_from(SavedSearch).where(SavedSearch.user_id == user.id)
-    ).one()
-    if count >= MAX_SAVED_SEARCHES:
-        raise Conflict(
-            f"You can keep up to {MAX_SAVED_SEARCHES} saved searches; delete one to save this.",
-            field="query",
-        )
-    saved = SavedSearch(user_id=user.id, name=name, query=canonical)
-    try:
-        with session.begin_nested():
-            session.add(saved)
-            session.flush()
-    except sa.exc.IntegrityError:  # the same search saved at the same moment (a double click)
-        again = find_saved_search(session=session, user=user, query=canonical)
-        if again is None:
-            raise
-        return again, False
-    return saved, True
-
-
-def count_new(*, session: Session, user: User, saved: SavedSearch) -> int:
-    """Listings matching a saved search published since it was last seen (up to the cap + 1)."""
-    found = read_search(query=saved.query, user=user)
-    try:
-        return count_since(
-            session=session,
-            query=found.query,
-            since=saved.last_seen_at,
-            cap=NEW_COUNT_CAP,
-            not_seller_id=user.id,
-        )
-    except InvalidSearch:  # e.g. saved "near home" and the home was removed since
-        return 0
-
-
-def saved_searches(*, session: Session, user: User) -> list[SavedSearchStatus]:
-    """The user's saved searches, newest first, each with its count of new listings."""
-    rows = session.exec(
-        select(SavedSearch)
-        .where(SavedSearch.user_id == user.id)
-        .order_by(col(SavedSearch.created_at).desc(), col(SavedSearch.id).desc())
-    ).all()
-    return [
-        SavedSearchStatus(search=row, new_count=count_new(session=session, user=user, saved=row))
-        for row in rows
-    ]
-
-
-def get_saved_search(*, session: Session, user: User, search_id: int) -> SavedSearch:
-    """One of the user's own saved searches; anyone else's is "not found"."""
-    saved = session.get(SavedSearch, search_id)
-    if saved is None or saved.user_id != user.id:
-        raise SavedSearchNotFound()
-    return saved
-
-
-def mark_search_seen(*, session: Session, user: User, search_id: int) -> SavedSearch:
-    """The user is looking at this search now: what matches it so far is no longer new.
-
-    Opening a saved search is a GET that writes, so it asks for the write lock first."""
-    lock_for_write(session)
-    saved = get_saved_search(session=session, user=user, search_id=search_id)
-    saved.last_seen_at = utcnow()
-    session.add(saved)
-    session.flush()
-    return saved
-
-
-def delete_saved_search(*, session: Session, user: User, search_id: int) -> None:
-    """Forget one of the user's saved searches."""
-    saved = get_saved_search(session=session, user=user, search_id=search_id)
-    session.delete(saved)
-    session.flush()
-
-
-# --- The trade's hold on a listing (called by the order service) ---------------------
-
-
-class ListingNotAvailable(Conflict):
-    def __init__(self, message: str = "Sorry, this item is no longer available.") -> None:
-        super().__init__(message, field="listing_id")
-
-
-def _move_status(
-    *, session: Session, listing_id: int, from_status: ListingStatus, to_status: ListingStatus
-) -> bool:
-    # One conditional UPDATE: of two racing transactions only one can see from_status.
-    result = session.execute(
-        sa.update(Listing)
-        .where(col(Listing.id) == listing_id, col(Listing.status) == from_status)
-        .values(status=to_status, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    claimed = bool(result.rowcount)  # type: ignore[attr-defined]
-    if claimed:
-        listing = session.get(Listing, listing_id)
-        if listing is not None:
-            session.refresh(listing, ["status", "updated_at"])
-    return claimed
-
-
-def claim(*, session: Session, listing_id: int) -> None:
-    """Reserve an active listing for an order; raises ListingNotAvailable if it is not active."""
-    if not _move_status(
-        session=session,
-        listing_id=listing_id,
-        from_status=ListingStatus.ACTIVE,
-        to_status=ListingStatus.RESERVED,
-    ):
-        raise ListingNotAvailable()
-
-
-def release(*, session: Session, listing_id: int) -> bool:
-    """Put a reserved listing back on sale (its order ended without a sale)."""
-    return _move_status(
-        session=session,
-        listing_id=listing_id,
-        from_status=ListingStatus.RESERVED,
-        to_status=ListingStatus.ACTIVE,
-    )
-
-
-def mark_sold(*, session: Session, listing_id: int) -> bool:
-    """A reserved listing's order completed: it is sold."""
-    return _move_status(
-        session=session,
-        listing_id=listing_id,
-        from_status=ListingStatus.RESERVED,
-        to_status=ListingStatus.SOLD,
-    )
-
-
-def take_back(*, session: Session, listing_id: int) -> bool:
-    """A sold or reserved item came back to its seller (refund): withdrawn until they relist it."""
-    return any(
-        _move_status(
-            session=session,
-            listing_id=listing_id,
-            from_status=status,
-            to_status=ListingStatus.WITHDRAWN,
-        )
-        for status in (ListingStatus.RESERVED, ListingStatus.SOLD)
-    )
-
-
-# --- Carbon: what buying this item second-hand avoids -----------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ListingCarbon:
-    """A listing's carbon figures for a page: every way it can change hands, and the headline."""
-
-    headline: Estimate  # the better of the ways offered, pickup counted with the method's defaults
-    pickup: dict[TravelMode, Estimate]  # collecting it, by the buyer's mode (empty: no pickup)
-    shipping: Estimate | None  # having it shipped (None: the seller does not ship)
-    comparison: str | None  # pickup nearby against shipping, in one sentence
-    distance_km: float | None  # the viewer's distance used for pickup (None: the default)
-
-
-def _carbon_options(
-    *,
-    category: str,
-    price_cents: int,
-    currency: str,
-    weight_kg: float | None,
-    shipping_cents: int | None,
-    has_point: bool,
-    distance_km: float | None,
-) -> list[Estimate]:
-    common: dict[str, Any] = {
-        "category": category,
-        "price_cents": price_cents,
-        "currency": currency,
-        "weight_kg": weight_kg,
-    }
-    options = []
-    if has_point:
-        options.append(estimate(fulfilment=Fulfilment.PICKUP, distance_km=distance_km, **common))
-    if shipping_cents is not None:
-        options.append(estimate(fulfilment=Fulfilment.SHIPPING, **common))
-    return options
-
-
-def card_carbon(card: ListingCard) -> Estimate | None:
-    """The figure a result card shows: the better of the ways the item is offered."""
-    try:
-        options = _carbon_options(
-            category=card.category,
-            price_cents=card.price_cents,
-            currency=card.currency,
-            weight_kg=card.weight_kg,
-            shipping_cents=card.shipping_cents,
-            has_point=card.has_point,
-            distance_km=card.distance_km,
-        )
-    except (CarbonInputError, CarbonDataError):
-        return None  # a category without a factor shows no figure rather than a wrong one
-    return max(options, key=lambda e: e.central, default=None)
-
-
-def listing_carbon(listing: Listing, viewer: User | None) -> ListingCarbon | None:
-    """All the carbon figures of a listing page, pickup at the viewer's real distance if known."""
-    distance = distance_km(listing, viewer)
-    common: dict[str, Any] = {
-        "category": listing.category,
-        "price_cents": listing.price_cents,
-        "currency": listing.currency,
-        "weight_kg": listing.weight_kg,
-    }
-    try:
-        options = _carbon_options(
-            shipping_cents=listing.shipping_cents,
-            has_point=listing.has_point,
-            distance_km=distance,
-            **common,
-        )
-        pickup = (
-            {
-                mode: estimate(
-                    fulfilment=Fulfilment.PICKUP, mode=mode, distance_km=distance, **common
-                )
-                for mode in TravelMode
-            }
-            if listing.has_point
-            else {}
-        )
-        shipping = next((e for e in options if e.fulfilment is Fulfilment.SHIPPING), None)
-        comparison = None
-        if pickup and shipping is not None:
-            comparison = compare_fulfilment(
-                mode=TravelMode.WALK_BIKE, distance_km=distance, **common
-            ).statement
-    except (CarbonInputError, CarbonDataError):
-        return None
-    headline = max(options, key=lambda e: e.central, default=None)
-    if headline is None:
-        return None
-    return ListingCarbon(headline, pickup, shipping, comparison, distance)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import parse_qs
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from listings.models import Favorite, InteractionEvent, Listing, ListingStatus, SavedSearch
+from listings import saved_searches
+from listings.models import Favorite, InteractionEvent, Listing, ListingStatus
 from listings.search import MAX_LIMIT, load_cards, search
 from matching import serving
 from matching.model import REASONS
@@ -34,7 +34,6 @@ from matching.picks import (
     published_key,
     shown,
 )
-from resale.core import taxonomy
 from resale.core.config import settings
 from resale.core.db import utcnow
 from resale.core.geo import bounding_box, haversine_km
@@ -87,6 +86,7 @@ class _Activity:
 def _activity(
     *, session: Session, user: User, after_event: int | None = None, after_order: int = 0
 ) -> _Activity:
+    assert user.id is not None
     events = InteractionEvent.__table__  # type: ignore[attr-defined]
     listings = Listing.__table__  # type: ignore[attr-defined]
     favorites = Favorite.__table__  # type: ignore[attr-defined]
@@ -130,18 +130,9 @@ def _activity(
         seen={listing_id for _, listing_id, _, _ in rows} | saved,
         saved=saved,
         saved_categories={category for _, category in saved_rows},
-        liked=liked | _saved_search_categories(session=session, user=user),
+        liked=liked | saved_searches.saved_search_categories(session=session, user_id=user.id),
         since_training=list(dict.fromkeys(since)),
     )
-
-
-def _saved_search_categories(*, session: Session, user: User) -> set[str]:
-    saved = SavedSearch.__table__  # type: ignore[attr-defined]
-    out: set[str] = set()
-    for (query,) in session.execute(sa.select(saved.c.query).where(saved.c.user_id == user.id)):
-        for slug in parse_qs(query).get("category", []):
-            out.update(taxonomy.leaf_slugs_under(slug))
-    return out
 
 
 # --- the feed --------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -17,6 +18,25 @@ from resale.users.schemas import HomeLocation, ProfileUpdate, UserCreate
 from resale.users.throttle import LoginThrottle
 
 WRONG_CREDENTIALS = "Wrong email or password."
+
+
+class Home(NamedTuple):
+    """Where a person lives, as they set it: their point and its place name."""
+
+    lat: float
+    lon: float
+    place_name: str | None
+
+    @property
+    def point(self) -> tuple[float, float]:
+        return self.lat, self.lon
+
+
+def home_of(user: User | None) -> Home | None:
+    """The user's home (what "near me" and "My home" mean for them), if they set one."""
+    if user is None or user.lat is None or user.lon is None:
+        return None
+    return Home(user.lat, user.lon, user.place_name)
 
 
 class EmailTaken(Conflict):

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from carbon.estimate import estimate
-from listings import service
+from listings import carbon as listing_carbon
 from listings.models import Listing
 from resale.core.web import format_co2
 from resale.trade.orders.models import Order
@@ -92,7 +92,7 @@ def test_the_listing_page_shows_the_figure_each_way_and_the_comparison(
     _, buyer, listing = _jeans(session)
     browser_login(client, session, buyer)
     page = client.get(f"/listings/{listing.id}").text
-    figures = service.listing_carbon(listing, buyer)
+    figures = listing_carbon.listing_carbon(listing, buyer)
     assert figures is not None
     assert "Buying this second-hand avoids about" in page
     assert format_co2(figures.headline.central) in page
@@ -106,7 +106,7 @@ def test_a_net_cost_is_said_plainly(client: TestClient, session: Session) -> Non
     seller = make_user(session)
     book = make_listing(session, seller, category="books", price_cents=400, shipping_cents=300)
     page = client.get(f"/listings/{book.id}").text
-    figures = service.listing_carbon(book, None)
+    figures = listing_carbon.listing_carbon(book, None)
     assert figures is not None and not figures.headline.is_net_saving
     assert "avoids about" not in page.split('id="carbon-title"')[1].split("</p>")[0]
     assert figures.headline.statement in page.replace("&#39;", "'")
@@ -203,7 +203,7 @@ def test_the_figure_links_to_the_form_that_re_derives_it(
     assert "weight=0.8" in url and "price=20.00" in url and "fulfilment=" in url
     worked = client.get(url)
     assert worked.status_code == 200
-    figures = service.listing_carbon(listing, buyer)
+    figures = listing_carbon.listing_carbon(listing, buyer)
     assert figures is not None
     api = client.get(
         "/api/v1/carbon/estimate?"

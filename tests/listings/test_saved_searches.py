@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, func, select
 
-from listings import service
+from listings import saved_searches
 from listings.models import SavedSearch
 from resale.core.db import utcnow
 from resale.core.errors import Conflict, InvalidInput
@@ -72,13 +72,13 @@ def test_saving_a_search_from_its_page_and_saving_it_again(
 
 def test_the_same_search_spelled_differently_is_one_saved_search(session: Session) -> None:
     user = make_user(session)
-    first, created = service.save_search(
+    first, created = saved_searches.save_search(
         session=session,
         user=user,
         query="?condition=good&condition=fair&min_price=12,5&radius=10.0&place=vincennes&q=%20lamp",
     )
     assert created
-    second, created_again = service.save_search(
+    second, created_again = saved_searches.save_search(
         session=session,
         user=user,
         query="q=lamp&min_price=12.50&condition=fair&condition=good&place=vincennes&radius=10",
@@ -95,7 +95,7 @@ def test_the_same_search_spelled_differently_is_one_saved_search(session: Sessio
 def test_a_search_with_errors_cannot_be_saved(session: Session) -> None:
     user = make_user(session)
     with pytest.raises(InvalidInput) as refused:
-        service.save_search(session=session, user=user, query="q=lamp&radius=900")
+        saved_searches.save_search(session=session, user=user, query="q=lamp&radius=900")
     assert refused.value.field == "query"
     assert "radius" in refused.value.message
     assert saved_rows(session, user) == []
@@ -132,37 +132,37 @@ def test_new_listings_are_counted_until_the_search_is_opened(
 def test_a_search_near_home_follows_the_home(session: Session) -> None:
     user = make_user(session, **at("paris-marais"))
     seller = make_user(session, **at("lyon-presquile"))
-    saved, _ = service.save_search(session=session, user=user, query="place=home&radius=5")
+    saved, _ = saved_searches.save_search(session=session, user=user, query="place=home&radius=5")
     assert saved.name == "Everything within 5 km of home"
     make_listing(session, seller, title="Bike in Lyon")
-    [status] = service.saved_searches(session=session, user=user)
+    [status] = saved_searches.saved_searches(session=session, user=user)
     assert status.new_count == 0
     user.place_name, user.lat, user.lon = at("lyon-croix-rousse").values()
     session.add(user)
     session.flush()
-    [status] = service.saved_searches(session=session, user=user)
+    [status] = saved_searches.saved_searches(session=session, user=user)
     assert status.new_count == 1
 
 
 def test_your_own_new_listings_are_not_news_to_you(session: Session) -> None:
     user = make_user(session, **at("paris-marais"))
     neighbour = make_user(session, **at("paris-bastille"))
-    service.save_search(session=session, user=user, query=LAMPS_NEAR_MARAIS)
+    saved_searches.save_search(session=session, user=user, query=LAMPS_NEAR_MARAIS)
     make_listing(session, user, title="My brass lamp", **at("paris-marais"))
-    [status] = service.saved_searches(session=session, user=user)
+    [status] = saved_searches.saved_searches(session=session, user=user)
     assert status.new_count == 0
     make_listing(session, neighbour, title="Paper lamp", **at("paris-bastille"))
-    [status] = service.saved_searches(session=session, user=user)
+    [status] = saved_searches.saved_searches(session=session, user=user)
     assert status.new_count == 1
 
 
 def test_the_badge_says_99_plus_above_the_cap(client: TestClient, session: Session) -> None:
     user = make_user(session)
     seller = make_user(session)
-    service.save_search(session=session, user=user, query="q=novel&place=anywhere")
-    for n in range(service.NEW_COUNT_CAP + 1):
+    saved_searches.save_search(session=session, user=user, query="q=novel&place=anywhere")
+    for n in range(saved_searches.NEW_COUNT_CAP + 1):
         make_listing(session, seller, title=f"Crime novel {n}", category="books", photos=0)
-    [status] = service.saved_searches(session=session, user=user)
+    [status] = saved_searches.saved_searches(session=session, user=user)
     assert status.capped
     browser_login(client, session, user)
     assert badges(client.get("/me/searches").text) == ["99+ new"]
@@ -172,7 +172,7 @@ def test_nobody_else_can_open_or_delete_your_saved_search(
     client: TestClient, session: Session
 ) -> None:
     owner = make_user(session)
-    saved, _ = service.save_search(session=session, user=owner, query=LAMPS_NEAR_MARAIS)
+    saved, _ = saved_searches.save_search(session=session, user=owner, query=LAMPS_NEAR_MARAIS)
     seen_at = saved.last_seen_at
     other = make_user(session)
     browser_login(client, session, other)
@@ -193,7 +193,7 @@ def test_nobody_else_can_open_or_delete_your_saved_search(
 
 def test_deleting_a_saved_search_from_the_page(client: TestClient, session: Session) -> None:
     user = make_user(session)
-    saved, _ = service.save_search(session=session, user=user, query=LAMPS_NEAR_MARAIS)
+    saved, _ = saved_searches.save_search(session=session, user=user, query=LAMPS_NEAR_MARAIS)
     browser_login(client, session, user)
     assert "lamp · within 5 km of Paris, Le Marais" in client.get("/me/searches").text
     response = client.post(
@@ -219,13 +219,13 @@ def test_saved_searches_need_a_login(client: TestClient, session: Session) -> No
 
 def test_at_most_50_saved_searches(client: TestClient, session: Session) -> None:
     user = make_user(session)
-    for n in range(service.MAX_SAVED_SEARCHES):
-        service.save_search(session=session, user=user, query=f"q=lamp{n}")
+    for n in range(saved_searches.MAX_SAVED_SEARCHES):
+        saved_searches.save_search(session=session, user=user, query=f"q=lamp{n}")
     with pytest.raises(Conflict) as refused:
-        service.save_search(session=session, user=user, query="q=one+more")
+        saved_searches.save_search(session=session, user=user, query="q=one+more")
     assert "50" in refused.value.message
     # Saving one of the 50 again is still fine: it only refreshes it.
-    _, created = service.save_search(session=session, user=user, query="q=lamp7")
+    _, created = saved_searches.save_search(session=session, user=user, query="q=lamp7")
     assert not created
 
     response = client.post(
@@ -237,7 +237,7 @@ def test_at_most_50_saved_searches(client: TestClient, session: Session) -> None
     page = save_through_page(client, "q=one+more")
     assert page.status_code == 303
     assert "up to 50 saved searches" in client.get(page.headers["location"]).text
-    assert len(saved_rows(session, user)) == service.MAX_SAVED_SEARCHES
+    assert len(saved_rows(session, user)) == saved_searches.MAX_SAVED_SEARCHES
 
 
 def test_the_api_lists_saves_marks_seen_and_deletes(client: TestClient, session: Session) -> None:
@@ -310,3 +310,16 @@ def test_the_api_needs_the_csrf_header_with_a_browser_cookie(
         "/api/v1/me/searches", json={"query": "q=lamp"}, headers={"x-csrf-token": token}
     )
     assert accepted.status_code == 201
+
+
+def test_a_saved_search_keeps_its_category_for_matching(session: Session) -> None:
+    user, other = make_user(session), make_user(session)
+    sofas, _ = saved_searches.save_search(session=session, user=user, query="category=sofas&q=red")
+    lamps, _ = saved_searches.save_search(session=session, user=other, query="q=lamp")
+    assert (sofas.category, lamps.category) == ("sofas", None)
+    assert user.id is not None and other.id is not None
+    assert saved_searches.saved_search_categories(session=session, user_id=user.id) == {"sofas"}
+    assert saved_searches.saved_search_categories(session=session, user_id=other.id) == set()
+    found = saved_searches.users_with_saved_category(session=session, categories=["sofas", "x"])
+    assert found == {user.id}
+    assert saved_searches.users_with_saved_category(session=session, categories=[]) == set()
