@@ -9,12 +9,12 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from carbon import service as carbon_service
-from carbon.estimate import TravelMode
+from carbon.estimate import Fulfilment, TravelMode
 from listings.models import ListingStatus
 from resale.core.geo import haversine_km
 from resale.seed.rows import TABLES, Ad, Person, Steps, moment_after
 from resale.trade.orders import service as orders_service
-from resale.trade.orders.models import Fulfilment, Order, OrderStatus
+from resale.trade.orders.models import Order, OrderStatus
 
 
 def insert_trades(
