@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
@@ -12,11 +13,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from carbon.estimate import Fulfilment
 from resale.core.db import write_session, writer
 from resale.core.notifications import service as notifications
 from resale.core.notifications.models import Notification
 from resale.migrations import alembic_config, upgrade
-from tests.factories import browser_login, make_user
+from tests.factories import browser_login, make_listing, make_user
 from tests.resale.test_migrations import scratch_url  # noqa: F401  (the fixture)
 
 
@@ -133,3 +135,31 @@ def test_the_bell_shows_the_unseen_count_and_opens_the_page(
     assert client.get("/me/notifications").status_code == 200  # looking marks them seen
     again = client.get("/me/favorites")
     assert 'title="Notifications"' in again.text and "data-unseen" not in again.text
+
+
+def test_a_seller_is_told_once_when_the_item_sells(session: Session, tmp_path: Path) -> None:
+    from resale.trade.orders import service as orders
+    from resale.trade.payments.dev_gateway import DevGateway
+
+    gateway = DevGateway(tmp_path / "dev-payments.db")
+    seller, buyer = make_user(session), make_user(session)
+    listing = make_listing(session, seller, title="Oak bookcase", shipping_cents=450)
+    assert seller.id is not None and buyer.id is not None and listing.id is not None
+    order, _ = orders.place_order(
+        session=session,
+        buyer=buyer,
+        listing_id=listing.id,
+        fulfilment=Fulfilment.SHIPPING,
+        gateway_name=gateway.name,
+    )
+    _, payment = orders.start_payment(session=session, order=order, buyer=buyer, gateway=gateway)
+    assert notifications.unseen_count(session, seller.id) == 0  # not before the money is held
+    paid = gateway.decide(ref=payment.ref, succeed=True)
+    for _ in range(2):  # the provider says so twice: one notification
+        orders.payment_succeeded(
+            session=session, gateway=gateway, payment_ref=paid.ref, amount_cents=paid.amount_cents
+        )
+    told = notifications.recent(session, seller.id, 10)
+    assert [(n.kind, n.link) for n in told] == [("order.sold", f"/orders/{order.id}")]
+    assert "Oak bookcase" in told[0].text and "Ship it" in told[0].text
+    assert notifications.unseen_count(session, buyer.id) == 0

@@ -8,8 +8,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from carbon import service as carbon_service
+from carbon.estimate import Fulfilment
 from listings import service as listings_service
 from resale.core.db import utcnow
+from resale.core.notifications import service as notifications
 from resale.trade.orders.errors import PaymentProblem, WrongState
 from resale.trade.orders.models import (
     Order,
@@ -175,7 +177,29 @@ def payment_succeeded(
     order.payment_ref = payment_ref
     order.paid_at = now
     _move(session, order, S.PAID, OrderEventKind.PAID, actor=None, note=gateway.name)
+    _tell_seller_sold(session, order)
     return order
+
+
+SOLD = "order.sold"  # the notification a seller gets when the buyer has paid
+
+
+def _tell_seller_sold(session: Session, order: Order) -> None:
+    """The seller hears that the item sold and what to do next (once per order)."""
+    listing = listings_service.get_listing(session=session, listing_id=order.listing_id)
+    step = (
+        "Ship it and add the tracking number"
+        if order.fulfilment is Fulfilment.SHIPPING
+        else "Arrange the hand-over with the buyer"
+    )
+    notifications.tell(
+        session,
+        order.seller_id,
+        SOLD,
+        f"Sold: “{listing.title}”. The buyer has paid; {step} on the order page.",
+        f"/orders/{order.id}",
+        key=f"order:{order.id}:sold",
+    )
 
 
 def payment_failed(
