@@ -13,8 +13,7 @@ from starlette.datastructures import QueryParams
 
 from listings.models import Listing, ListingStatus, SavedSearch
 from listings.schemas import ListingCard
-from listings.search import SearchQuery, from_url, load_cards
-from listings.text import ANYWHERE, query_terms
+from listings.search import from_url, load_cards, matches
 from matching import serving
 from matching.picks import (
     DEFAULT_LIMIT,
@@ -23,12 +22,10 @@ from matching.picks import (
     category_weights,
     eur,
     home_point,
-    search_docs,
     shown,
 )
 from resale.core import taxonomy
 from resale.core.db import write_session
-from resale.core.geo import haversine_km
 from resale.core.notifications import service as notifications
 from resale.users.models import User
 
@@ -38,30 +35,6 @@ MAX_TASTE_NOTICES = 50  # per listing: a popular category must not message a who
 NEW_LISTINGS_BATCH = 500
 KIND = "listing.match"  # the notices told here (resale.core.notifications)
 LINK = "/listings/"  # a notice's link: LINK + the listing's id; its key "listing:<id>"
-
-
-def _matches_search(
-    query: SearchQuery, listing: Listing, *, tokens: set[str], photos: bool
-) -> bool:
-    """Whether a listing is in a (saved) search's results, decided without running the search."""
-    if query.category and listing.category not in taxonomy.leaf_slugs_under(query.category):
-        return False
-    if query.min_price is not None and listing.price_cents < query.min_price:
-        return False
-    if query.max_price is not None and listing.price_cents > query.max_price:
-        return False
-    if query.conditions and listing.condition not in query.conditions:
-        return False
-    if query.with_photos and not photos:
-        return False
-    if any(f"{ANYWHERE}{term}" not in tokens for term in query_terms(query.q)):
-        return False
-    if query.radius_km is not None and query.lat is not None and query.lon is not None:
-        if listing.lat is None or listing.lon is None:
-            return False
-        if haversine_km(query.lat, query.lon, listing.lat, listing.lon) > query.radius_km:
-            return False
-    return True
 
 
 def buyers_to_tell(*, session: Session, listing: Listing) -> dict[int, str]:
@@ -95,7 +68,6 @@ def buyers_to_tell(*, session: Session, listing: Listing) -> dict[int, str]:
         .where(saved.c.user_id != listing.seller_id, could_match)
         .order_by(saved.c.id)
     ).all()
-    tokens = set(search_docs(session=session, ids=[listing.id]).get(listing.id, "").split())
     card = load_cards(session=session, ids=[listing.id]).get(listing.id)
     photos = card is not None and card.photo_key is not None
     out: dict[int, str] = {}
@@ -104,7 +76,7 @@ def buyers_to_tell(*, session: Session, listing: Listing) -> dict[int, str]:
             continue
         home = (lat, lon, place) if lat is not None and lon is not None else None
         found = from_url(QueryParams(query), home=home)
-        if _matches_search(found.query, listing, tokens=tokens, photos=photos):
+        if matches(found.query, listing, has_photos=photos):
             out[user_id] = f"{SAVED_SEARCH}: {name}"[:300]
     served = serving.current()
     if served is not None and listing.lat is not None and listing.lon is not None:
