@@ -10,13 +10,20 @@ so a ledger can store it and anyone can re-derive it later. No database code.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from carbon import inputs
+from carbon.figures import (
+    Band,
+    Breakdown,
+    Estimate,
+    FulfilmentComparison,
+    Method,
+    SourceRef,
+    round_kg,
+)
 from carbon.inputs import CarbonInputError, Fulfilment, TravelMode
 from carbon.methodology import (
     CarbonDataError,
@@ -42,93 +49,6 @@ __all__ = [
     "load_factors",
     "methodology",
 ]
-
-Method = Literal["item_factor", "spend_based"]
-
-
-@dataclass(frozen=True, slots=True)
-class Band:
-    """A central value with its low and high bounds."""
-
-    central: float
-    low: float
-    high: float
-
-    @classmethod
-    def point(cls, value: float) -> Band:
-        return cls(value, value, value)
-
-    def scaled(self, factor: float) -> Band:
-        return Band(self.central * factor, self.low * factor, self.high * factor)
-
-    def rounded(self) -> Band:
-        return Band(_round(self.central), _round(self.low), _round(self.high))
-
-
-@dataclass(frozen=True, slots=True)
-class Breakdown:
-    """The parts of an estimate; central = avoided_production.central - transport.central - packaging.central."""
-
-    new_item: Band  # kg CO2e to make an equivalent new item
-    displacement: Band  # share of second-hand purchases that replace a new one
-    avoided_production: Band  # displacement x new item, kg CO2e
-    transport: Band  # kg CO2e: the parcel's delivery, or the buyer's round trip
-    transport_kind: Literal["delivery", "trip"]
-    transport_detail: str  # in words, e.g. "round trip 2 x 2 km on foot or by bike"
-    packaging: Band  # kg CO2e, shipping only
-
-
-@dataclass(frozen=True, slots=True)
-class SourceRef:
-    id: str
-    title: str
-    publisher: str
-    year: int | None
-    url: str
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """Avoided kg CO2e of one trade (negative when the trade emits more than it avoids)."""
-
-    central: float
-    low: float
-    high: float
-    is_net_saving: bool  # central > 0; otherwise nothing should be credited
-    statement: str  # one honest sentence for a page
-    method: Method
-    methodology_version: str
-    category: str
-    fulfilment: Fulfilment
-    mode: TravelMode | None  # the mode counted for a pickup
-    distance_km: float | None  # one way, as given (or the labelled default for a pickup)
-    trip_km: float | None  # the round trip counted for a pickup
-    weight_kg: float
-    weight_source: Literal["seller", "typical"]
-    breakdown: Breakdown
-    sources: tuple[SourceRef, ...]
-    assumptions: tuple[str, ...]  # the labelled assumptions this estimate relied on
-    factors: dict[str, Any] = field(hash=False)  # snapshot of every figure used
-
-    @property
-    def credited_kg(self) -> float:
-        """What a ledger may credit: the central value, or nothing when the trade is a net cost."""
-        return self.central if self.is_net_saving else 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready (the enums are strings)."""
-        return dataclasses.asdict(self)
-
-
-@dataclass(frozen=True, slots=True)
-class FulfilmentComparison:
-    """The same item collected nearby and shipped, for "how pickup compares with shipping"."""
-
-    pickup: Estimate
-    shipping: Estimate
-    better: Literal["pickup", "shipping", "same"]
-    difference_kg: float  # pickup.central - shipping.central
-    statement: str
 
 
 def estimate(
@@ -176,9 +96,9 @@ def estimate(
         fs, how, weight, travel, distance, snapshot, source_ids, assumptions
     )
 
-    central = _round(avoided.central - transport.central - packaging.central)
-    low = _round(avoided.low - transport.high - packaging.high)
-    high = _round(avoided.high - transport.low - packaging.low)
+    central = round_kg(avoided.central - transport.central - packaging.central)
+    low = round_kg(avoided.low - transport.high - packaging.high)
+    high = round_kg(avoided.high - transport.low - packaging.low)
     breakdown = Breakdown(
         new_item=new_item.rounded(),
         displacement=displacement,
@@ -570,11 +490,6 @@ def _sources(fs: FactorSet, ids: list[str]) -> tuple[SourceRef, ...]:
     return tuple(
         SourceRef(s.id, s.title, s.publisher, s.year, s.url) for s in (fs.sources[i] for i in seen)
     )
-
-
-def _round(value: float) -> float:
-    """To the milligram: keeps stored figures free of float noise, far below any precision claimed."""
-    return round(value, 6) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def _number(value: float) -> str:
