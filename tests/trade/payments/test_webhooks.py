@@ -35,7 +35,7 @@ from resale.trade.payments.stripe_gateway import StripeGateway
 from resale.users.models import User
 from tests.factories import make_listing, make_user
 from tests.live import served
-from tests.payments.conftest import (
+from tests.trade.payments.conftest import (
     CARD_DECLINED,
     CARD_OK,
     WEBHOOK_PATH,

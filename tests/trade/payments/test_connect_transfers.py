@@ -1,6 +1,6 @@
 """Connect transfers of the seller's share, against the front's ``/v1/transfers``.
 
-localstripe has no Connect transfers, so ``StripeFront`` (tests/payments/conftest.py)
+localstripe has no Connect transfers, so ``StripeFront`` (tests/trade/payments/conftest.py)
 implements ``POST /v1/transfers`` as Stripe does: it records the form and the
 Idempotency-Key, and answers a repeated key with the first transfer. Everything else
 (the PaymentIntent the transfer is tied to) is real localstripe.
@@ -22,7 +22,7 @@ from resale.trade.payments.gateway import GatewayError, PaymentStatus, Transfer
 from resale.trade.payments.models import Payout, PayoutMethod, PayoutStatus
 from resale.trade.payments.stripe_gateway import StripeGateway
 from tests.factories import make_listing, make_user
-from tests.payments.conftest import CARD_OK, StripeFront, card
+from tests.trade.payments.conftest import CARD_OK, StripeFront, card
 
 
 def _charge_of(client: stripe.StripeClient, payment_ref: str) -> str:

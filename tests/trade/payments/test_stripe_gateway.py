@@ -11,7 +11,7 @@ import stripe
 
 from resale.trade.payments.gateway import GatewayError, Payment, PaymentStatus, SignatureError
 from resale.trade.payments.stripe_gateway import StripeGateway
-from tests.payments.conftest import (
+from tests.trade.payments.conftest import (
     CARD_DECLINED,
     CARD_OK,
     SECRET_KEY,
