@@ -363,6 +363,19 @@ def train_in_subprocess(url: str, out: Path, threads: int) -> dict[str, Any]:
     }
 
 
+def _timed(session: Any, call: Any, repeat: int) -> list[float]:
+    """Milliseconds per call; the first 20 calls warm caches and are not counted."""
+    ms = []
+    for n in range(repeat + 20):
+        t = time.perf_counter()
+        call(n)
+        elapsed = (time.perf_counter() - t) * 1000
+        session.rollback()
+        if n >= 20:
+            ms.append(elapsed)
+    return ms
+
+
 def time_serving(
     engine: sa.Engine, out: Path, repeat: int, limit: int, seed: int
 ) -> dict[str, Any]:
@@ -391,17 +404,6 @@ def time_serving(
             int(i) for i in rng.choice(np.array(active_ids, dtype=np.int64), repeat + 20)
         ]
         session.expunge_all()
-
-        def timed(call: Any) -> list[float]:
-            ms = []
-            for n in range(repeat + 20):  # the first 20 warm caches and are not counted
-                t = time.perf_counter()
-                call(n)
-                elapsed = (time.perf_counter() - t) * 1000
-                session.rollback()
-                if n >= 20:
-                    ms.append(elapsed)
-            return ms
 
         def feed(n: int) -> None:
             user = users[n]
@@ -438,7 +440,7 @@ def time_serving(
             ("similar", similar),
             ("interested_buyers", interested),
         ):
-            figures = _figures(timed(call))
+            figures = _figures(_timed(session, call, repeat))
             results[name] = figures
             print(
                 f"  {name:22} p50 {figures['p50']:7.2f}  p95 {figures['p95']:7.2f}"

@@ -168,56 +168,14 @@ class Signals:
         popularity = np.bincount(train.item, minlength=n_items).astype(np.float64)
         homes = estimate_homes(train, items)
 
-        # how far an item's audience travels: median home distance of its users
-        d = haversine_km(
-            homes[train.user, 0], homes[train.user, 1], items.lat[train.item], items.lon[train.item]
-        )
-        reach = np.full(n_items, np.nan)
-        known = ~np.isnan(d)
-        if known.any():
-            order = np.lexsort((d[known], train.item[known]))
-            it, dd = train.item[known][order], d[known][order]
-            starts = np.flatnonzero(np.r_[True, np.diff(it) != 0])
-            counts = np.diff(np.r_[starts, len(it)])
-            reach[it[starts]] = dd[starts + counts // 2]
+        reach = _reach_km(train, items, homes)
 
         category_counts = index.category_counts
         assert category_counts is not None
         item_categories = normalize(sparse.csr_matrix(category_counts), norm="l1", axis=1)
-        if train.category is not None:
-            has = train.category >= 0
-            user_cat_raw = sparse.csr_matrix(
-                (np.ones(int(has.sum())), (train.user[has], train.category[has])),
-                shape=(train.n_users, category_counts.shape[1]),
-            )
-        else:
-            own = items.category_codes()[train.item]
-            has = own >= 0
-            user_cat_raw = sparse.csr_matrix(
-                (np.ones(int(has.sum())), (train.user[has], own[has])),
-                shape=(train.n_users, category_counts.shape[1]),
-            )
-        user_categories = normalize(user_cat_raw, norm="l1", axis=1)
+        user_categories = _user_categories(train, items, category_counts.shape[1])
 
-        event_price = train.price if train.price is not None else None
-        if event_price is None and items.price is not None:
-            event_price = items.price[train.item]
-        item_log_price = np.full(n_items, np.nan)
-        user_log_price = np.full(train.n_users, np.nan)
-        if event_price is not None:
-            ok = np.isfinite(event_price) & (event_price > 0)
-            lp = np.log(event_price[ok])
-            for target, idx, size in (
-                (item_log_price, train.item[ok], n_items),
-                (user_log_price, train.user[ok], train.n_users),
-            ):
-                n = np.bincount(idx, minlength=size)
-                s = np.bincount(idx, weights=lp, minlength=size)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    target[:] = np.where(n > 0, s / np.maximum(n, 1), np.nan)
-        if items.price is not None:
-            own_price = np.log(np.where(items.price > 0, items.price, np.nan))
-            item_log_price = np.where(np.isnan(item_log_price), own_price, item_log_price)
+        item_log_price, user_log_price = _log_prices(train, items)
 
         recent, recent_categories, days_idle = _recency(
             train, n_items, category_counts.shape[1], half_life_days
@@ -584,3 +542,54 @@ def top_indices(scores: npt.NDArray[np.floating], n: int) -> IntArray:
     if len(positive) > n:
         positive = positive[np.argpartition(-scores[positive], n - 1)[:n]]
     return positive[np.argsort(-scores[positive], kind="stable")].astype(np.int64)
+
+
+def _reach_km(train: Interactions, items: ItemTable, homes: npt.NDArray[np.float64]) -> FloatArray:
+    """How far an item's audience travels: the median home distance of its users."""
+    # how far an item's audience travels: median home distance of its users
+    d = haversine_km(
+        homes[train.user, 0], homes[train.user, 1], items.lat[train.item], items.lon[train.item]
+    )
+    reach = np.full(len(items), np.nan)
+    known = ~np.isnan(d)
+    if known.any():
+        order = np.lexsort((d[known], train.item[known]))
+        it, dd = train.item[known][order], d[known][order]
+        starts = np.flatnonzero(np.r_[True, np.diff(it) != 0])
+        counts = np.diff(np.r_[starts, len(it)])
+        reach[it[starts]] = dd[starts + counts // 2]
+    return reach
+
+
+def _user_categories(train: Interactions, items: ItemTable, n_categories: int) -> sparse.csr_matrix:
+    """Each person's share of events per category (rows sum to 1)."""
+    own = train.category if train.category is not None else items.category_codes()[train.item]
+    has = own >= 0
+    user_cat_raw = sparse.csr_matrix(
+        (np.ones(int(has.sum())), (train.user[has], own[has])), shape=(train.n_users, n_categories)
+    )
+    return normalize(user_cat_raw, norm="l1", axis=1)
+
+
+def _log_prices(train: Interactions, items: ItemTable) -> tuple[FloatArray, FloatArray]:
+    """Mean log price paid per item and per person (an item's own price when nobody paid)."""
+    event_price = train.price if train.price is not None else None
+    if event_price is None and items.price is not None:
+        event_price = items.price[train.item]
+    item_log_price = np.full(len(items), np.nan)
+    user_log_price = np.full(train.n_users, np.nan)
+    if event_price is not None:
+        ok = np.isfinite(event_price) & (event_price > 0)
+        lp = np.log(event_price[ok])
+        for target, idx, size in (
+            (item_log_price, train.item[ok], len(items)),
+            (user_log_price, train.user[ok], train.n_users),
+        ):
+            n = np.bincount(idx, minlength=size)
+            s = np.bincount(idx, weights=lp, minlength=size)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                target[:] = np.where(n > 0, s / np.maximum(n, 1), np.nan)
+    if items.price is not None:
+        own_price = np.log(np.where(items.price > 0, items.price, np.nan))
+        item_log_price = np.where(np.isnan(item_log_price), own_price, item_log_price)
+    return item_log_price, user_log_price
