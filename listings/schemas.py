@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from listings import photos as photo_store
 from listings.models import Condition, ListingStatus
@@ -200,9 +199,11 @@ class ListingPrivate(ListingPublic):
     lon: float | None
 
 
-@dataclass(frozen=True, slots=True)
-class ListingCard:
-    """What a result card shows: a light read model, loaded without ORM objects."""
+class ListingCard(BaseModel):
+    """What a result card shows: a light read model, built from a row of labelled columns
+    (``ListingCard.model_validate(row._mapping)``), without ORM objects."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
     id: int
     title: str
@@ -224,6 +225,16 @@ class ListingCard:
     weight_kg: float | None = None
     shipping_cents: int | None = None
     has_point: bool = False
+
+    @field_validator("published_at", mode="before")
+    @classmethod
+    def _in_utc(cls, value: Any) -> Any:
+        """As the driver gave it (SQLite: naive UTC text) -> an aware UTC datetime."""
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 class Sort(enum.StrEnum):

@@ -4,7 +4,7 @@ rules they share (rounded distances, reasons ordered, prices in euros)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -98,7 +98,7 @@ def shown(card: ListingCard) -> ListingCard:
     """The card as others may see it: the distance rounded (never an exact one)."""
     if card.distance_km is None:
         return card
-    return replace(card, distance_km=rounded_km(card.distance_km))
+    return card.model_copy(update={"distance_km": rounded_km(card.distance_km)})
 
 
 def is_near(card: ListingCard) -> bool:

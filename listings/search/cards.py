@@ -7,12 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from listings.models import (
-    Condition,
-    ListingStatus,
-)
 from listings.schemas import ListingCard
-from listings.search.sql import _C, _LISTINGS, _PHOTOS, _USERS, _distance, _point_params, _run, _utc
+from listings.search.sql import _C, _LISTINGS, _PHOTOS, _USERS, _distance, _point_params, _run
 
 
 @lru_cache(maxsize=2)
@@ -67,14 +63,10 @@ def load_cards(
     params: dict[str, Any] = {"ids": list(ids)}
     if point is not None:
         params.update(_point_params(*point))
-    cards = {}
-    for row in _run(session, _cards_statement(point is not None), params):
-        (id_, title, price, currency, condition, category, brand, place, status, published,
-         seller_id, seller_name, photo_key, width, height, distance, weight, shipping,
-         has_point) = row  # fmt: skip
-        cards[id_] = ListingCard(
-            id_, title, price, currency, Condition(condition), category, brand, place,
-            ListingStatus(status), _utc(published), seller_id, seller_name, photo_key,
-            width, height, distance, weight, shipping, bool(has_point),
-        )  # fmt: skip
-    return cards
+    statement = _cards_statement(point is not None)
+    names = statement.selected_columns.keys()  # each column is labelled as the card's field
+    cards = (
+        ListingCard.model_validate(dict(zip(names, row, strict=True)))
+        for row in _run(session, statement, params)
+    )
+    return {card.id: card for card in cards}

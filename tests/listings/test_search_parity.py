@@ -11,7 +11,6 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -209,7 +208,7 @@ def test_same_query_same_listings_same_order_on_both_databases(
                 if fields.get("sort") is not Sort.NEAREST:  # no float in the key: same cursor
                     assert lite_next == pg_next, label
                 for a, b in zip(lite_items, pg_items, strict=True):
-                    card_a, card_b = asdict(a), asdict(b)
+                    card_a, card_b = a.model_dump(), b.model_dump()
                     km_a, km_b = card_a.pop("distance_km"), card_b.pop("distance_km")
                     assert card_a == card_b, label
                     if km_a is None or km_b is None:
