@@ -154,19 +154,16 @@ def estimate(
 
     assumptions: list[str] = []
     source_ids: list[str] = [*item.source_ids]
-    snapshot: dict[str, Any] = {
-        "methodology_version": fs.version,
-        "inputs": {
-            "category": item.slug,
-            "price_cents": price,
-            "currency": code,
-            "weight_kg": given_weight,
-            "fulfilment": how.value,
-            "mode": travel.value if travel else None,
-            "distance_km": distance,
-        },
-        "item": item.as_dict(),
-    }
+    snapshot = _snapshot(
+        fs,
+        item,
+        price_cents=price,
+        currency=code,
+        weight_kg=given_weight,
+        fulfilment=how,
+        mode=travel,
+        distance_km=distance,
+    )
 
     weight, weight_source = _weight(item, given_weight, how, assumptions)
     if item.basis == "assumption":
@@ -175,16 +172,9 @@ def estimate(
     new_item, method = _new_item(fs, item, price, code, weight, snapshot, source_ids, assumptions)
     displacement, avoided = _avoided_production(fs, item, new_item, snapshot, source_ids)
 
-    if how is Fulfilment.SHIPPING:
-        kind: Literal["delivery", "trip"] = "delivery"
-        transport, packaging, detail = _shipping(fs, weight, snapshot, source_ids, assumptions)
-        _shipping_ignores(distance, travel, assumptions)
-        travel, trip_km = None, None
-    else:
-        kind, packaging = "trip", Band.point(0.0)
-        travel, distance, trip_km, transport, detail = _trip(
-            fs, travel, distance, snapshot, source_ids, assumptions
-        )
+    kind, transport, packaging, detail, travel, distance, trip_km = _getting_there(
+        fs, how, weight, travel, distance, snapshot, source_ids, assumptions
+    )
 
     central = _round(avoided.central - transport.central - packaging.central)
     low = _round(avoided.low - transport.high - packaging.high)
@@ -218,6 +208,58 @@ def estimate(
         assumptions=tuple(assumptions),
         factors=snapshot,
     )
+
+
+def _snapshot(
+    fs: FactorSet,
+    item: ItemFactor,
+    *,
+    price_cents: int | None,
+    currency: str,
+    weight_kg: float | None,
+    fulfilment: Fulfilment,
+    mode: TravelMode | None,
+    distance_km: float | None,
+) -> dict[str, Any]:
+    """What the estimate is kept with: the methodology version, the inputs as checked, the
+    item's factor; each step adds the factors it used."""
+    return {
+        "methodology_version": fs.version,
+        "inputs": {
+            "category": item.slug,
+            "price_cents": price_cents,
+            "currency": currency,
+            "weight_kg": weight_kg,
+            "fulfilment": fulfilment.value,
+            "mode": mode.value if mode else None,
+            "distance_km": distance_km,
+        },
+        "item": item.as_dict(),
+    }
+
+
+def _getting_there(
+    fs: FactorSet,
+    how: Fulfilment,
+    weight: float,
+    travel: TravelMode | None,
+    distance: float | None,
+    snapshot: dict[str, Any],
+    source_ids: list[str],
+    assumptions: list[str],
+) -> tuple[
+    Literal["delivery", "trip"], Band, Band, str, TravelMode | None, float | None, float | None
+]:
+    """The parcel and its packaging, or the buyer's trip: (kind, transport, packaging, detail,
+    the mode that counts (none for a parcel), the distance as given or found, the trip's km)."""
+    if how is Fulfilment.SHIPPING:
+        transport, packaging, detail = _shipping(fs, weight, snapshot, source_ids, assumptions)
+        _shipping_ignores(distance, travel, assumptions)
+        return "delivery", transport, packaging, detail, None, distance, None
+    travel, distance, trip_km, transport, detail = _trip(
+        fs, travel, distance, snapshot, source_ids, assumptions
+    )
+    return "trip", transport, Band.point(0.0), detail, travel, distance, trip_km
 
 
 def _avoided_production(

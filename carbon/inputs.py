@@ -15,8 +15,14 @@ InputField = Literal[
 
 
 class Fulfilment(StrEnum):
+    """How an item changes hands; orders store it too (the column keeps these values)."""
+
     PICKUP = "pickup"
     SHIPPING = "shipping"
+
+    @property
+    def label(self) -> str:
+        return "Pickup in person" if self is Fulfilment.PICKUP else "Shipping"
 
 
 class TravelMode(StrEnum):

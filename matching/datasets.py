@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
+from scipy import sparse
 
 from matching.core import NO_USER, Interactions, ItemTable, Query, Request
 from matching.geo import estimate_homes
@@ -78,6 +80,42 @@ def _whitespace_rows(path: Path) -> Iterator[list[str]]:
                 yield fields
 
 
+def _user_queries(
+    by_user: dict[str, set[str]],
+    user_index: dict[str, int],
+    item_index: dict[str, int],
+    seen: sparse.csr_matrix,
+    homes: npt.NDArray[np.float64],
+) -> tuple[list[Query], int]:
+    """One query per test user; returns them and how many seen test places were dropped."""
+    queries: list[Query] = []
+    dropped_seen = 0
+    for group, (u, locs) in enumerate(sorted(by_user.items())):
+        ui = user_index.get(u, NO_USER)
+        history = (
+            set(seen.indices[seen.indptr[ui] : seen.indptr[ui + 1]].tolist())
+            if ui != NO_USER
+            else set()
+        )
+        known = {item_index[loc] for loc in locs if loc in item_index}
+        # A test place the user already visited in training can never be recommended.
+        dropped_seen += len(known & history)
+        targets = frozenset(known - history)
+        n_targets = len(targets) + sum(1 for loc in locs if loc not in item_index)
+        if n_targets == 0:
+            continue
+        lat, lon = (homes[ui, 0], homes[ui, 1]) if ui != NO_USER else (math.nan, math.nan)
+        queries.append(
+            Query(
+                request=Request(user=ui, lat=float(lat), lon=float(lon)),
+                targets=targets,
+                n_targets=n_targets,
+                group=group,
+            )
+        )
+    return queries, dropped_seen
+
+
 def foursquare_task(
     data_dir: Path, *, test_file: Path | None = None, seed: int = 0, holdout: float = 0.2
 ) -> EvalTask:
@@ -119,31 +157,7 @@ def foursquare_task(
     by_user: dict[str, set[str]] = defaultdict(set)
     for u, loc in test_pairs:
         by_user[u].add(loc)
-    queries: list[Query] = []
-    dropped_seen = 0
-    for group, (u, locs) in enumerate(sorted(by_user.items())):
-        ui = user_index.get(u, NO_USER)
-        history = (
-            set(seen.indices[seen.indptr[ui] : seen.indptr[ui + 1]].tolist())
-            if ui != NO_USER
-            else set()
-        )
-        known = {item_index[loc] for loc in locs if loc in item_index}
-        # A test place the user already visited in training can never be recommended.
-        dropped_seen += len(known & history)
-        targets = frozenset(known - history)
-        n_targets = len(targets) + sum(1 for loc in locs if loc not in item_index)
-        if n_targets == 0:
-            continue
-        lat, lon = (homes[ui, 0], homes[ui, 1]) if ui != NO_USER else (math.nan, math.nan)
-        queries.append(
-            Query(
-                request=Request(user=ui, lat=float(lat), lon=float(lon)),
-                targets=targets,
-                n_targets=n_targets,
-                group=group,
-            )
-        )
+    queries, dropped_seen = _user_queries(by_user, user_index, item_index, seen, homes)
     split |= {
         "train_events": len(train),
         "train_users": int(np.unique(train.user).size),
@@ -279,44 +293,32 @@ def read_olist_sales(data_dir: Path, tables: _OlistTables) -> list[_Sale]:
     return sales
 
 
-def olist_task(
-    data_dir: Path, *, test_dir: Path | None = None, test_fraction: float = 0.2
-) -> EvalTask:
-    """Train on ``data_dir``; test on ``test_dir`` or on the latest orders of ``data_dir``."""
-    tables = _OlistTables()
-    _read_olist_reference(data_dir, tables)
+def _olist_split(
+    data_dir: Path, tables: _OlistTables, *, test_dir: Path | None, test_fraction: float
+) -> tuple[list[_Sale], list[_Sale], dict[str, object]]:
+    """Train and test sales: the latest orders of ``data_dir``, or those of ``test_dir``."""
     sales = read_olist_sales(data_dir, tables)
-    split: dict[str, object]
     if test_dir is None:
         order_times = np.sort(np.unique([(s.time) for s in sales]))
         cutoff = float(order_times[int(len(order_times) * (1 - test_fraction))])
-        train_sales = [s for s in sales if s.time < cutoff]
-        test_sales = [s for s in sales if s.time >= cutoff]
-        split = {
+        split: dict[str, object] = {
             "kind": "time split of --data",
             "test_fraction": test_fraction,
             "cutoff": datetime.fromtimestamp(cutoff, tz=UTC).isoformat(),
         }
-    else:
-        _read_olist_reference(test_dir, tables)
-        train_sales = sales
-        test_sales = read_olist_sales(test_dir, tables)
-        split = {"kind": "given test directory", "test_dir": str(test_dir)}
+        return [s for s in sales if s.time < cutoff], [s for s in sales if s.time >= cutoff], split
+    _read_olist_reference(test_dir, tables)
+    test_sales = read_olist_sales(test_dir, tables)
+    return sales, test_sales, {"kind": "given test directory", "test_dir": str(test_dir)}
 
-    seller_ids = sorted(set(tables.sellers) | {s.seller for s in train_sales + test_sales})
-    seller_index = {s: i for i, s in enumerate(seller_ids)}
-    seller_points = [
-        tables.zips.get(tables.sellers.get(s, ""), (math.nan, math.nan)) for s in seller_ids
-    ]
-    categories = sorted({s.category for s in train_sales + test_sales})
-    category_index = {c: i for i, c in enumerate(categories)}
-    items = ItemTable(
-        ids=seller_ids,
-        lat=np.array([p[0] for p in seller_points], dtype=np.float64),
-        lon=np.array([p[1] for p in seller_points], dtype=np.float64),
-        categories=categories,
-    )
 
+def _olist_train(
+    train_sales: list[_Sale],
+    tables: _OlistTables,
+    seller_index: dict[str, int],
+    category_index: dict[str, int],
+) -> tuple[Interactions, dict[str, int]]:
+    """Training interactions (one per ordered item) and the row of each buyer."""
     buyers = sorted({s.buyer for s in train_sales})
     buyer_index = {b: i for i, b in enumerate(buyers)}
     home = np.full((len(buyers), 2), np.nan)
@@ -332,19 +334,48 @@ def olist_task(
         time=np.array([s.time for s in train_sales], dtype=np.float64),
         home=home,
     )
+    return train, buyer_index
+
+
+def olist_task(
+    data_dir: Path, *, test_dir: Path | None = None, test_fraction: float = 0.2
+) -> EvalTask:
+    """Train on ``data_dir``; test on ``test_dir`` or on the latest orders of ``data_dir``."""
+    tables = _OlistTables()
+    _read_olist_reference(data_dir, tables)
+    train_sales, test_sales, split = _olist_split(
+        data_dir, tables, test_dir=test_dir, test_fraction=test_fraction
+    )
+
+    seller_ids = sorted(set(tables.sellers) | {s.seller for s in train_sales + test_sales})
+    seller_index = {s: i for i, s in enumerate(seller_ids)}
+    seller_points = [
+        tables.zips.get(tables.sellers.get(s, ""), (math.nan, math.nan)) for s in seller_ids
+    ]
+    categories = sorted({s.category for s in train_sales + test_sales})
+    category_index = {c: i for i, c in enumerate(categories)}
+    items = ItemTable(
+        ids=seller_ids,
+        lat=np.array([p[0] for p in seller_points], dtype=np.float64),
+        lon=np.array([p[1] for p in seller_points], dtype=np.float64),
+        categories=categories,
+    )
+
+    train, buyer_index = _olist_train(train_sales, tables, seller_index, category_index)
 
     groups: dict[str, int] = {}
     queries: list[Query] = []
     for s in sorted(test_sales, key=lambda s: (s.time, s.order_id)):
         lat, lon = tables.zips.get(s.zip_prefix, (math.nan, math.nan))
+        request = Request(
+            user=buyer_index.get(s.buyer, NO_USER),
+            lat=lat,
+            lon=lon,
+            category=category_index[s.category],
+        )
         queries.append(
             Query(
-                request=Request(
-                    user=buyer_index.get(s.buyer, NO_USER),
-                    lat=lat,
-                    lon=lon,
-                    category=category_index[s.category],
-                ),
+                request=request,
                 targets=frozenset({seller_index[s.seller]}),
                 n_targets=1,
                 group=groups.setdefault(s.buyer, len(groups)),
@@ -354,7 +385,7 @@ def olist_task(
     split |= {
         "train_events": len(train_sales),
         "train_orders": len({s.order_id for s in train_sales}),
-        "train_buyers": len(buyers),
+        "train_buyers": len(train.users),
         "sellers": len(seller_ids),
         "categories": len(categories),
         "test_items": len(queries),

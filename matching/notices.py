@@ -16,7 +16,6 @@ from listings.schemas import ListingCard
 from listings.search import SearchQuery, from_url, load_cards
 from listings.text import ANYWHERE, query_terms
 from matching import serving
-from matching.models import Notification
 from matching.picks import (
     DEFAULT_LIMIT,
     SAVED_SEARCH,
@@ -28,14 +27,17 @@ from matching.picks import (
     shown,
 )
 from resale.core import taxonomy
-from resale.core.db import lock_for_write, utcnow, write_session
+from resale.core.db import write_session
 from resale.core.geo import haversine_km
+from resale.core.notifications import service as notifications
 from resale.users.models import User
 
 NOTIFY_RADIUS_KM = 10.0  # taste alone brings a listing to people living this close
 NOTIFY_MIN_SCORE = 0.3  # the audience score (model.audience) a taste notice needs
 MAX_TASTE_NOTICES = 50  # per listing: a popular category must not message a whole city
 NEW_LISTINGS_BATCH = 500
+KIND = "listing.match"  # the notices told here (resale.core.notifications)
+LINK = "/listings/"  # a notice's link: LINK + the listing's id; its key "listing:<id>"
 
 
 def _matches_search(
@@ -132,22 +134,11 @@ def notify_new_listing(*, session: Session, listing: Listing) -> int:
     wanted = buyers_to_tell(session=session, listing=listing)
     if not wanted:
         return 0
-    told = set(
-        session.exec(
-            select(Notification.user_id).where(
-                Notification.listing_id == listing.id,
-                col(Notification.user_id).in_(list(wanted)),
-            )
-        )
-    )
-    new = [
-        Notification(user_id=user_id, listing_id=listing.id, reason=reason)
+    id_ = listing.id
+    return sum(
+        notifications.tell(session, user_id, KIND, reason, f"{LINK}{id_}", key=f"listing:{id_}")
         for user_id, reason in wanted.items()
-        if user_id not in told
-    ]
-    session.add_all(new)
-    session.flush()
-    return len(new)
+    )
 
 
 def notify_published_since(*, session: Session, since: datetime) -> int:
@@ -179,22 +170,19 @@ class Notice:
 
 def notices_for(*, session: Session, user: User, limit: int = DEFAULT_LIMIT) -> list[Notice]:
     """A buyer's notices about listings still on sale, newest first."""
-    rows = session.exec(
-        select(Notification)
-        .where(Notification.user_id == user.id)
-        .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
-        .limit(limit * 2)
-    ).all()
-    cards = load_cards(session=session, ids=[n.listing_id for n in rows], point=home_point(user))
+    assert user.id is not None
+    rows = notifications.recent(session, user.id, limit * 2, kind=KIND)
+    ids = {notice.id: int(notice.link.removeprefix(LINK)) for notice in rows}
+    cards = load_cards(session=session, ids=list(ids.values()), point=home_point(user))
     out = []
     for notice in rows:
-        card = cards.get(notice.listing_id)
+        card = cards.get(ids[notice.id])
         if card is None or card.status is not ListingStatus.ACTIVE:
             continue
         out.append(
             Notice(
                 card=shown(card),
-                reason=notice.reason,
+                reason=notice.text,
                 created_at=notice.created_at,
                 seen=notice.seen_at is not None,
             )
@@ -206,21 +194,11 @@ def mark_notices_seen(*, session: Session, user: User) -> int:
     """The buyer has looked at their notices; returns how many were new.
 
     The notices page is a GET that writes, so it asks for the write lock first."""
-    lock_for_write(session)
-    result = session.execute(
-        sa.update(Notification)
-        .where(col(Notification.user_id) == user.id, col(Notification.seen_at).is_(None))
-        .values(seen_at=utcnow())
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    assert user.id is not None
+    return notifications.mark_seen(session, user.id)
 
 
 def unseen_notices(*, session: Session, user: User) -> int:
     """How many notices the buyer has not looked at yet (for the home page's banner)."""
-    return int(
-        session.exec(
-            select(sa.func.count())
-            .select_from(Notification)
-            .where(Notification.user_id == user.id, col(Notification.seen_at).is_(None))
-        ).one()
-    )
+    assert user.id is not None
+    return notifications.unseen_count(session, user.id)

@@ -59,6 +59,7 @@ def notifications_page(request: Request, user: CurrentUser, session: SessionDep)
     """New listings brought to this buyer's attention; looking at them marks them seen."""
     notices = service.notices_for(session=session, user=user, limit=48)
     service.mark_notices_seen(session=session, user=user)
+    request.state.unseen_notifications = 0  # the bell: all seen now
     favorites = listings_service.favorite_ids(
         session=session, user=user, listing_ids=[n.card.id for n in notices]
     )

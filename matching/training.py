@@ -178,11 +178,65 @@ def _epoch(column: Any, dialect: str) -> sa.ColumnElement[float]:
 def load_market(*, session: Session) -> MarketData:
     """Items, events and homes from the database (one read of each table)."""
     read_at = datetime.now(UTC)
-    dialect = session.get_bind().dialect.name
-    listings = Listing.__table__  # type: ignore[attr-defined]
-    events = InteractionEvent.__table__  # type: ignore[attr-defined]
-    users = User.__table__  # type: ignore[attr-defined]
+    found = _load_items(session)
+    user_col, item_col, kinds, time_col = _load_interactions(session, found.row_of)
+    high_marks = _high_marks(session)
+    user_ids = np.unique(np.array(user_col, dtype=np.int64))
+    user_index = np.searchsorted(user_ids, np.array(user_col, dtype=np.int64))
+    homes, total_users = _load_homes(session, user_ids)
+    item = np.array(item_col, dtype=np.int64)
+    kind_array = np.array(kinds)
+    interactions = Interactions(
+        users=[str(u) for u in user_ids.tolist()],
+        user=user_index.astype(np.int64),
+        item=item,
+        weight=np.array([WEIGHTS[k] for k in kinds], dtype=np.float64),
+        category=found.category[item],
+        price=found.price[item],
+        time=np.array(time_col, dtype=np.float64),
+        home=homes,
+    )
+    max_event_at = high_marks.pop("max_event_at")
+    snapshot = {
+        "read_at": read_at.isoformat(),  # listings published later are new to the model
+        "listings": len(found.listing_ids),
+        "active_listings": int(found.active.sum()),
+        "max_listing_id": high_marks.pop("max_listing_id"),
+        "users": total_users,
+        "people_with_events": len(user_ids),
+        "people_with_home": int((~np.isnan(homes[:, 0])).sum()),
+        "events": len(item),
+        "views": int((kind_array == "view").sum()),
+        "favorites": int((kind_array == "favorite").sum()),
+        "orders": int((kind_array == "order").sum()),
+        "interaction_events_total": int(high_marks.pop("all_events")),
+        "anonymous_views_left_out": int(high_marks.pop("anonymous") or 0),
+        "max_event_id": high_marks.pop("max_event_id"),
+        "max_event_at": max_event_at.isoformat() if max_event_at is not None else None,
+        "max_order_id": high_marks.pop("max_order_id"),
+    }
+    return MarketData(
+        items=found.items,
+        interactions=interactions,
+        listing_ids=found.listing_ids,
+        active=found.active,
+        snapshot=snapshot,
+    )
 
+
+@dataclass(frozen=True, eq=False)
+class _FoundItems:
+    items: ItemTable
+    listing_ids: IntArray
+    category: IntArray
+    price: npt.NDArray[np.float64]
+    active: npt.NDArray[np.bool_]
+    row_of: dict[int, int]  # listing id -> row in the item table
+
+
+def _load_items(session: Session) -> _FoundItems:
+    """Every published listing, in id order, as the model's item table."""
+    listings = Listing.__table__  # type: ignore[attr-defined]
     rows = session.execute(
         sa.select(
             listings.c.id,
@@ -204,7 +258,6 @@ def load_market(*, session: Session) -> MarketData:
     category = np.array([category_code[r[3]] for r in rows], dtype=np.int64)
     price = np.array([r[4] / 100.0 * EUR_PER_UNIT.get(r[5], 1.0) for r in rows], dtype=np.float64)
     status = [str(getattr(r[6], "value", r[6])) for r in rows]
-    active = np.array([s == "active" for s in status], dtype=bool)
     items = ItemTable(
         ids=[str(i) for i in listing_ids.tolist()],
         lat=lat,
@@ -213,8 +266,22 @@ def load_market(*, session: Session) -> MarketData:
         price=price,
         categories=categories,
     )
-    row_of = {int(i): n for n, i in enumerate(listing_ids.tolist())}
+    return _FoundItems(
+        items=items,
+        listing_ids=listing_ids,
+        category=category,
+        price=price,
+        active=np.array([s == "active" for s in status], dtype=bool),
+        row_of={int(i): n for n, i in enumerate(listing_ids.tolist())},
+    )
 
+
+def _load_interactions(
+    session: Session, row_of: dict[int, int]
+) -> tuple[list[int], list[int], list[str], list[float]]:
+    """Signed-in events and purchases on published listings: users, rows, kinds, times."""
+    events = InteractionEvent.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
     event_rows = session.execute(
         sa.select(
             events.c.user_id,
@@ -227,17 +294,6 @@ def load_market(*, session: Session) -> MarketData:
         (p.buyer_id, p.listing_id, p.at.timestamp())
         for p in orders_service.purchases(session=session)
     ]
-    max_event_id, max_event_at, all_events, anonymous = session.execute(
-        sa.select(
-            sa.func.max(events.c.id),
-            sa.func.max(events.c.created_at),
-            sa.func.count(),
-            sa.func.count().filter(events.c.user_id.is_(None)),
-        )
-    ).one()
-    max_order_id = orders_service.last_order_id(session=session)
-    max_listing_id = session.execute(sa.select(sa.func.max(listings.c.id))).scalar()
-
     kinds: list[str] = []
     user_col: list[int] = []
     item_col: list[int] = []
@@ -258,9 +314,34 @@ def load_market(*, session: Session) -> MarketData:
         item_col.append(row)
         kinds.append("order")
         time_col.append(float(at))
+    return user_col, item_col, kinds, time_col
 
-    user_ids = np.unique(np.array(user_col, dtype=np.int64))
-    user_index = np.searchsorted(user_ids, np.array(user_col, dtype=np.int64))
+
+def _high_marks(session: Session) -> dict[str, Any]:
+    """The newest ids and times the model has seen, and how many events it left out."""
+    listings = Listing.__table__  # type: ignore[attr-defined]
+    events = InteractionEvent.__table__  # type: ignore[attr-defined]
+    max_event_id, max_event_at, all_events, anonymous = session.execute(
+        sa.select(
+            sa.func.max(events.c.id),
+            sa.func.max(events.c.created_at),
+            sa.func.count(),
+            sa.func.count().filter(events.c.user_id.is_(None)),
+        )
+    ).one()
+    return {
+        "max_event_id": max_event_id,
+        "max_event_at": max_event_at,
+        "all_events": all_events,
+        "anonymous": anonymous,
+        "max_order_id": orders_service.last_order_id(session=session),
+        "max_listing_id": session.execute(sa.select(sa.func.max(listings.c.id))).scalar(),
+    }
+
+
+def _load_homes(session: Session, user_ids: IntArray) -> tuple[npt.NDArray[np.float64], int]:
+    """Each person's home point (NaN when unknown), and how many users there are in all."""
+    users = User.__table__  # type: ignore[attr-defined]
     homes = np.full((len(user_ids), 2), np.nan)
     wanted = set(user_ids.tolist())
     total_users = 0
@@ -268,43 +349,7 @@ def load_market(*, session: Session) -> MarketData:
         total_users += 1
         if uid in wanted and ulat is not None and ulon is not None:
             homes[int(np.searchsorted(user_ids, uid))] = (ulat, ulon)
-    item = np.array(item_col, dtype=np.int64)
-    kind_array = np.array(kinds)
-    interactions = Interactions(
-        users=[str(u) for u in user_ids.tolist()],
-        user=user_index.astype(np.int64),
-        item=item,
-        weight=np.array([WEIGHTS[k] for k in kinds], dtype=np.float64),
-        category=category[item],
-        price=price[item],
-        time=np.array(time_col, dtype=np.float64),
-        home=homes,
-    )
-    snapshot = {
-        "read_at": read_at.isoformat(),  # listings published later are new to the model
-        "listings": len(listing_ids),
-        "active_listings": int(active.sum()),
-        "max_listing_id": max_listing_id,
-        "users": total_users,
-        "people_with_events": len(user_ids),
-        "people_with_home": int((~np.isnan(homes[:, 0])).sum()),
-        "events": len(item),
-        "views": int((kind_array == "view").sum()),
-        "favorites": int((kind_array == "favorite").sum()),
-        "orders": int((kind_array == "order").sum()),
-        "interaction_events_total": int(all_events),
-        "anonymous_views_left_out": int(anonymous or 0),
-        "max_event_id": max_event_id,
-        "max_event_at": max_event_at.isoformat() if max_event_at is not None else None,
-        "max_order_id": max_order_id,
-    }
-    return MarketData(
-        items=items,
-        interactions=interactions,
-        listing_ids=listing_ids,
-        active=active,
-        snapshot=snapshot,
-    )
+    return homes, total_users
 
 
 # --- validation: the last item of each person ----------------------------------------------

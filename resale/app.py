@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, FastAPI
@@ -17,23 +15,24 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from carbon import pages as carbon_pages
 from carbon import routes as carbon_routes
+from listings import jobs as listing_jobs
 from listings import pages as listing_pages
-from listings import photos as listing_photos
 from listings import routes as listing_routes
 from listings import service as listings_service
+from matching import jobs as matching_jobs
 from matching import pages as matching_pages
 from matching import routes as matching_routes
-from matching import service as matching_service
 from matching import serving as matching_serving
 from resale import docs, openapi
 from resale.core import handlers, inputs, limits, security, web
 from resale.core.config import settings
-from resale.core.db import POOL_OVERFLOW, POOL_SIZE, SessionDep, get_engine, utcnow
+from resale.core.db import POOL_OVERFLOW, POOL_SIZE, SessionDep, get_engine
 from resale.core.headers import SecurityHeaders
+from resale.core.scheduler import Job, Scheduler
+from resale.trade.orders import jobs as order_jobs
 from resale.trade.orders import pages as order_pages
 from resale.trade.orders import payment_pages, webhooks
 from resale.trade.orders import routes as order_routes
-from resale.trade.orders import service as order_service
 from resale.trade.payments.configured import get_gateway
 from resale.users import pages as user_pages
 from resale.users import routes as user_routes
@@ -54,62 +53,9 @@ def health_check(session: SessionDep) -> JSONResponse:
 log = logging.getLogger(__name__)
 
 
-async def _sweep_forever(interval: float) -> None:
-    """The order sweep and new-listing notices, in the app too: cron (`resale orders sweep`,
-    `resale notify`) is then optional."""
-    since = utcnow()
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            report = await asyncio.to_thread(
-                order_service.sweep, engine=get_engine(), gateway=get_gateway()
-            )
-            if report.expired or report.completed or report.reconciled or report.errors:
-                log.info("order sweep: %s", report)
-        except Exception:  # keep sweeping; one bad run must not stop the loop
-            log.exception("order sweep failed")
-        started = utcnow()
-        try:
-            # Overlap the last window a little: a listing published mid-run is not missed.
-            told = await asyncio.to_thread(
-                matching_service.notify_since,
-                engine=get_engine(),
-                since=since - timedelta(seconds=interval),
-            )
-            since = started
-            if told:
-                log.info("notifications: %d new", told)
-        except Exception:
-            log.exception("notifications failed")
-
-
-async def _write_views_forever(interval: float) -> None:
-    """Views of listings are noted in memory by the pages; write them every few seconds."""
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await asyncio.to_thread(listings_service.write_noted_views, engine=get_engine())
-        except Exception:  # the views stay noted and go with the next batch
-            log.exception("writing listing views failed")
-
-
-async def _remove_stale_pending_photos(every: float | None = None) -> None:
-    """Photos the sell form kept for a submit that never came go after pending_photo_hours:
-    once, or every ``every`` seconds."""
-    while True:
-        if every is not None:
-            await asyncio.sleep(every)
-        try:
-            removed = await asyncio.to_thread(
-                listing_photos.remove_stale_pending,
-                older_than=timedelta(hours=settings.pending_photo_hours),
-            )
-            if removed:
-                log.info("pending photos: %d stale files removed", removed)
-        except Exception:  # try again next time
-            log.exception("removing stale pending photos failed")
-        if every is None:
-            return
+def jobs() -> list[Job]:
+    """Every area's periodic jobs, for the app's scheduler and `resale jobs`."""
+    return [*order_jobs.jobs(), *matching_jobs.jobs(), *listing_jobs.jobs()]
 
 
 @asynccontextmanager
@@ -117,22 +63,14 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     if get_gateway().name == "dev":
         log.warning("payments: no Stripe key set, using the DEVELOPMENT gateway (no real money)")
-    tasks = []
-    if settings.sweep_interval_seconds:
-        tasks.append(asyncio.create_task(_sweep_forever(settings.sweep_interval_seconds)))
-    if settings.view_flush_seconds:
-        tasks.append(asyncio.create_task(_write_views_forever(settings.view_flush_seconds)))
-    await _remove_stale_pending_photos()  # what an earlier run left
-    tasks.append(asyncio.create_task(_remove_stale_pending_photos(every=3600)))
+    scheduler = Scheduler(jobs(), engine=get_engine)
+    await scheduler.start()
     # The recommendation model: loaded once, then swapped when `resale train` writes a new one.
     async with matching_serving.lifespan_hooks():
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await scheduler.stop()
             if settings.view_flush_seconds:  # what was noted since the last batch
                 await asyncio.to_thread(listings_service.write_noted_views, engine=get_engine())
 

@@ -17,6 +17,8 @@ app.add_typer(db_app, name="db")
 orders_app = typer.Typer(help="Orders: the sweep that keeps trades moving.", no_args_is_help=True)
 app.add_typer(orders_app, name="orders")
 app.add_typer(matching_app, name="matching")
+jobs_app = typer.Typer(help="Periodic jobs the app runs, for cron.", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
 
 
 @app.command()
@@ -230,3 +232,42 @@ def notify(
     serving.load_at_startup()
     count = service.notify_since(engine=get_engine(), since=utcnow() - timedelta(minutes=minutes))
     typer.echo(f"notifications: {count} new")
+
+
+@jobs_app.command("list")
+def jobs_list() -> None:
+    """Every periodic job: its name, how often the app runs it, what it does."""
+    from resale.app import jobs
+
+    for job in jobs():
+        every = f"every {job.interval:g}s" if job.interval > 0 else "not in the app"
+        typer.echo(f"{job.name:<26} {every:<16} {job.help}")
+
+
+@jobs_app.command("run-once")
+def jobs_run_once(
+    names: Annotated[list[str] | None, typer.Argument(help="Jobs to run (default: all).")] = None,
+) -> None:
+    """Run jobs once now, in order (cron-safe); exits 1 if one failed, after running the rest."""
+    from matching import serving
+    from resale.app import jobs
+    from resale.core import scheduler
+    from resale.core.db import get_engine
+
+    try:
+        chosen = scheduler.pick(jobs(), names or [])
+    except scheduler.UnknownJob as exc:
+        typer.secho(f"no such job: {exc} (see `resale jobs list`)", err=True, fg=typer.colors.RED)
+        raise typer.Exit(2) from exc
+    serving.load_at_startup()  # new-listing notices use the recommendation model
+    failed = False
+    for job in chosen:
+        try:
+            outcome = scheduler.run_once(job, get_engine())
+        except Exception as exc:  # the other jobs still run
+            typer.secho(f"{job.name}: failed: {exc!r}", err=True, fg=typer.colors.RED)
+            failed = True
+            continue
+        typer.echo(f"{job.name}: {outcome or 'nothing to do'}")
+    if failed:
+        raise typer.Exit(1)

@@ -277,9 +277,8 @@ def make_paid_order(
     **listing_fields: Any,
 ) -> Any:
     """A listing bought and paid for through the order service; returns the Order."""
-    from carbon.estimate import TravelMode
+    from carbon.estimate import Fulfilment, TravelMode
     from resale.trade.orders import service as orders
-    from resale.trade.orders.models import Fulfilment
 
     seller = seller or make_user(session)
     buyer = buyer or make_user(session)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request
@@ -22,94 +23,96 @@ log = logging.getLogger(__name__)
 
 def install_handlers(app: Any) -> None:
     """One handler per kind of failure, answering JSON under /api and a page elsewhere."""
+    app.add_exception_handler(ResaleError, _on_resale_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(sa_exc.IntegrityError, _on_database_contention)
+    app.add_exception_handler(sa_exc.OperationalError, _on_database_contention)
+    app.add_exception_handler(sa_exc.TimeoutError, _on_database_contention)
+    app.add_exception_handler(Exception, _on_unexpected)
 
-    def error_page(request: Request, status_code: int, message: str) -> Response:
-        return web.render(
-            request,
-            "errors/error.html",
-            {"status_code": status_code, "message": message},
-            status_code=status_code,
-        )
 
-    async def on_resale_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, ResaleError)
-        if is_api_request(request.url.path):
-            headers = exc.headers()
-            if exc.status_code == 401:
-                headers["WWW-Authenticate"] = "Bearer"
-            return JSONResponse({"detail": exc.detail()}, exc.status_code, headers=headers)
-        if isinstance(exc, NotAuthenticated):
-            return web.redirect(web.login_url(request.url.path), flash=exc.message, kind="info")
-        response = error_page(request, exc.status_code, exc.message)
-        response.headers.update(exc.headers())
-        return response
+def _answer(
+    request: Request,
+    status_code: int,
+    detail: Any,
+    headers: Mapping[str, str] | None = None,
+    *,
+    message: str | None = None,
+) -> Response:
+    """JSON ``{"detail": ...}`` under /api; elsewhere the error page, saying ``message``
+    (the detail when it is not given)."""
+    if is_api_request(request.url.path):
+        return JSONResponse({"detail": detail}, status_code, headers=headers)
+    response = web.render(
+        request,
+        "errors/error.html",
+        {"status_code": status_code, "message": message if message is not None else detail},
+        status_code=status_code,
+    )
+    response.headers.update(headers or {})
+    return response
 
-    async def on_http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, StarletteHTTPException)
-        if exc.status_code == 405:
-            # Starlette names only the first matching route's methods; a path served by
-            # several routes (GET and PATCH /listings/{id}) takes them all.
-            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(allowed_methods(request))}
-        if is_api_request(request.url.path):
-            return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
-        message = "We could not find that page." if exc.status_code == 404 else str(exc.detail)
-        response = error_page(request, exc.status_code, message)
-        response.headers.update(exc.headers or {})
-        return response
 
-    async def on_validation_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, RequestValidationError)
-        if is_api_request(request.url.path):
-            # Like FastAPI's answer, minus the echoed input: it may hold a password.
-            errors = [
-                {k: v for k, v in error.items() if k not in ("input", "url")}
-                for error in exc.errors()
-            ]
-            return JSONResponse({"detail": jsonable_encoder(errors)}, 422)
-        # Pages validate their forms themselves; this is a malformed address.
-        return error_page(request, 404, "We could not find that page.")
+async def _on_resale_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ResaleError)
+    headers = exc.headers()
+    if is_api_request(request.url.path):
+        if exc.status_code == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        return JSONResponse({"detail": exc.detail()}, exc.status_code, headers=headers)
+    if isinstance(exc, NotAuthenticated):
+        return web.redirect(web.login_url(request.url.path), flash=exc.message, kind="info")
+    return _answer(request, exc.status_code, exc.message, headers)
 
-    async def on_database_contention(request: Request, exc: Exception) -> Response:
-        # The safety net under the rule in resale.core.db: each path that races for a unique key
-        # answers for itself (one favourite, one account per e-mail); a race nobody foresaw
-        # is still the client's to retry (409), and a database too busy to take a write in
-        # time is a 503 with Retry-After, never a 500. Logged: each one is worth a look.
-        if isinstance(exc, sa_exc.IntegrityError):
-            log.warning(
-                "conflicting write on %s %s: %s", request.method, request.url.path, exc.orig
-            )
-            status, message, headers = 409, CONCURRENT_CHANGE, None
-        elif _is_contention(exc):
-            log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
-            status, message, headers = 503, DATABASE_BUSY, {"Retry-After": "2"}
-        else:
-            return await on_unexpected(request, exc)
-        if is_api_request(request.url.path):
-            return JSONResponse({"detail": message}, status, headers=headers)
-        response = error_page(request, status, message)
-        response.headers.update(headers or {})
-        return response
 
-    async def on_unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        response: Response
-        if is_api_request(request.url.path):
-            response = JSONResponse({"detail": "Internal server error"}, 500)
-        else:
-            response = error_page(
-                request, 500, "Something went wrong on our side. Please try again."
-            )
-        # Starlette answers this one from outside every middleware, ours for headers too.
-        headers.add_headers(response.headers, request.scope)
-        return response
+async def _on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        # Starlette names only the first matching route's methods; a path served by
+        # several routes (GET and PATCH /listings/{id}) takes them all.
+        exc.headers = {**(exc.headers or {}), "Allow": ", ".join(allowed_methods(request))}
+    message = NOT_FOUND if exc.status_code == 404 else str(exc.detail)
+    return _answer(request, exc.status_code, exc.detail, exc.headers, message=message)
 
-    app.add_exception_handler(ResaleError, on_resale_error)
-    app.add_exception_handler(StarletteHTTPException, on_http_error)
-    app.add_exception_handler(RequestValidationError, on_validation_error)
-    app.add_exception_handler(sa_exc.IntegrityError, on_database_contention)
-    app.add_exception_handler(sa_exc.OperationalError, on_database_contention)
-    app.add_exception_handler(sa_exc.TimeoutError, on_database_contention)
-    app.add_exception_handler(Exception, on_unexpected)
+
+async def _on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    if is_api_request(request.url.path):
+        # Like FastAPI's answer, minus the echoed input: it may hold a password.
+        errors = [
+            {k: v for k, v in error.items() if k not in ("input", "url")} for error in exc.errors()
+        ]
+        return JSONResponse({"detail": jsonable_encoder(errors)}, 422)
+    # Pages validate their forms themselves; this is a malformed address.
+    return _answer(request, 404, NOT_FOUND)
+
+
+async def _on_database_contention(request: Request, exc: Exception) -> Response:
+    # The safety net under the rule in resale.core.db: each path that races for a unique key
+    # answers for itself (one favourite, one account per e-mail); a race nobody foresaw
+    # is still the client's to retry (409), and a database too busy to take a write in
+    # time is a 503 with Retry-After, never a 500. Logged: each one is worth a look.
+    if isinstance(exc, sa_exc.IntegrityError):
+        log.warning("conflicting write on %s %s: %s", request.method, request.url.path, exc.orig)
+        return _answer(request, 409, CONCURRENT_CHANGE)
+    if _is_contention(exc):
+        log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+        return _answer(request, 503, DATABASE_BUSY, {"Retry-After": "2"})
+    return await _on_unexpected(request, exc)
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    response = _answer(
+        request,
+        500,
+        "Internal server error",
+        message="Something went wrong on our side. Please try again.",
+    )
+    # Starlette answers this one from outside every middleware, ours for headers too.
+    headers.add_headers(response.headers, request.scope)
+    return response
 
 
 def allowed_methods(request: Any) -> list[str]:
@@ -121,6 +124,7 @@ def allowed_methods(request: Any) -> list[str]:
     return sorted(methods)
 
 
+NOT_FOUND = "We could not find that page."
 CONCURRENT_CHANGE = "Someone changed this at the same moment. Please try again."
 DATABASE_BUSY = "We are very busy right now. Please try again in a moment."
 

@@ -167,6 +167,7 @@ def render(
     flashes = _flash_decode(request.cookies.get(FLASH_COOKIE))
     ctx: dict[str, Any] = {
         "user": getattr(request.state, "user", None),
+        "unseen_notifications": getattr(request.state, "unseen_notifications", 0),
         "csrf_token": security.csrf_token(request),
         "flashes": flashes,
         "is_development": settings.is_development,

@@ -8,7 +8,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import carbon.models  # noqa: F401  (register the tables on SQLModel.metadata)
-import matching.models  # noqa: F401
+import listings.models  # noqa: F401
+import resale.core.notifications.models
 import resale.core.ratelimit.models
 import resale.trade.orders.models
 import resale.trade.payments.models

@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordBearer
 from resale.core import security
 from resale.core.db import SessionDep
 from resale.core.errors import CsrfFailed, NotAuthenticated
+from resale.core.notifications import service as notifications
 from resale.users import service
 from resale.users.models import TokenKind, User
 
@@ -43,6 +44,9 @@ def optional_user(
         ):
             raise CsrfFailed()
     request.state.user = user
+    if user is not None and user.id is not None and not request.url.path.startswith("/api/"):
+        # The bell in every page's header (templates/base.html).
+        request.state.unseen_notifications = notifications.unseen_count(session, user.id)
     return user
 
 

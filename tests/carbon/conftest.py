@@ -11,8 +11,9 @@ import pytest
 from sqlmodel import Session
 
 from carbon import service as carbon_service
+from carbon.estimate import Fulfilment
 from resale.trade.orders import service as order_service
-from resale.trade.orders.models import Fulfilment, Order, OrderStatus
+from resale.trade.orders.models import Order, OrderStatus
 from resale.trade.payments.dev_gateway import DevGateway
 from resale.users.models import User
 from tests.factories import make_listing, make_user

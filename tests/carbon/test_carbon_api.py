@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from carbon import service as carbon_service
-from carbon.estimate import estimate, methodology
+from carbon.estimate import Fulfilment, estimate, methodology
 from carbon.models import EntryKind
-from resale.trade.orders.models import Fulfilment, Order
+from resale.trade.orders.models import Order
 from tests.factories import api_headers, make_user
 
 ESTIMATE = "/api/v1/carbon/estimate"

@@ -17,12 +17,12 @@ from markupsafe import escape
 from sqlmodel import Session
 
 from carbon import service as carbon_service
-from carbon.estimate import estimate, load_factors
+from carbon.estimate import Fulfilment, estimate, load_factors
 from carbon.pages import LEDGER_COLUMNS, chart_months, equivalents
 from carbon.worked import exact, factor
 from resale.core import taxonomy, web
 from resale.core.db import utcnow
-from resale.trade.orders.models import Fulfilment, Order
+from resale.trade.orders.models import Order
 from tests.factories import browser_login, make_user
 
 _figure = web.templates.env.get_template("carbon/_figure.html").module

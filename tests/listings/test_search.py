@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from listings import search as search_module
 from listings.models import Condition, Listing, ListingStatus
 from listings.schemas import ListingCard, Sort
 from listings.search import (
@@ -32,6 +31,7 @@ from listings.search import (
     load_cards,
     search,
 )
+from listings.search import run as search_module
 from listings.service import refresh_search_terms, withdraw
 from resale.core.geo import bounding_box, haversine_km
 from resale.users.models import User

@@ -19,10 +19,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from listings import search as search_module
 from listings.models import Condition, ListingStatus
 from listings.schemas import ListingCard, Sort
 from listings.search import SearchQuery, search
+from listings.search import run as search_module
 from listings.text import query_terms, terms
 from resale.core import taxonomy
 from resale.core.geo import PLACES_BY_SLUG, haversine_km

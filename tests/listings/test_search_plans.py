@@ -15,10 +15,10 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from listings import search as search_module
 from listings.models import Condition
 from listings.schemas import Sort
 from listings.search import SearchQuery, capture_sql, count_since, explain, search
+from listings.search import run as search_module
 from resale.core.db import utcnow
 from resale.core.geo import PLACES_BY_SLUG
 from tests.factories import generated_listings, insert_listings, make_user

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
+from carbon.estimate import Fulfilment
 from listings.models import (
     Condition,
     Favorite,
@@ -24,7 +25,7 @@ from listings.models import (
 )
 from matching.model import ModelConfig
 from resale.core.db import utcnow
-from resale.trade.orders.models import Fulfilment, Order, OrderStatus
+from resale.trade.orders.models import Order, OrderStatus
 from resale.users.models import User
 from tests.factories import make_user, point_at
 

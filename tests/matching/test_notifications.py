@@ -14,11 +14,11 @@ from typer.testing import CliRunner
 from listings import service as listings_service
 from listings.models import Condition, ListingStatus
 from matching import service, serving
-from matching.models import Notification
 from matching.serving import ModelHolder
 from matching.training import fit_artifact, load_market
 from resale.cli import app
 from resale.core.db import utcnow, writer
+from resale.core.notifications.models import Notification
 from tests.factories import LYON, PARIS, api_headers, browser_login, make_listing, make_user
 from tests.matching.market import SMALL, make_market
 
@@ -31,8 +31,8 @@ def no_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModelHolder:
 
 
 def _notices(session: Session, listing_id: int | None) -> dict[int, str]:
-    rows = session.exec(select(Notification).where(Notification.listing_id == listing_id))
-    return {n.user_id: n.reason for n in rows}
+    rows = session.exec(select(Notification).where(Notification.key == f"listing:{listing_id}"))
+    return {n.recipient_id: n.text for n in rows}
 
 
 def test_saved_searches_that_match_a_new_listing_are_told_once(

@@ -12,13 +12,14 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from carbon.estimate import Fulfilment
 from listings.models import Listing, ListingStatus
 from resale.core import db
 from resale.core.config import settings
 from resale.core.db import utcnow, writer
 from resale.core.errors import Conflict, InvalidInput
 from resale.trade.orders import service
-from resale.trade.orders.models import Fulfilment, Order, OrderEvent, OrderEventKind, OrderStatus
+from resale.trade.orders.models import Order, OrderEvent, OrderEventKind, OrderStatus
 from resale.trade.payments.dev_gateway import DevGateway
 from resale.trade.payments.models import Payout
 from resale.users.models import TokenKind

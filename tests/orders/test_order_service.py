@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
+from carbon.estimate import Fulfilment
 from listings.models import Listing, ListingStatus
 from resale.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from resale.trade.orders import service
-from resale.trade.orders.models import Fulfilment, Order, OrderEvent, OrderEventKind, OrderStatus
+from resale.trade.orders.models import Order, OrderEvent, OrderEventKind, OrderStatus
 from resale.trade.payments.dev_gateway import DevGateway
 from resale.trade.payments.gateway import PaymentStatus
 from resale.trade.payments.models import Payout, PayoutMethod, PayoutStatus

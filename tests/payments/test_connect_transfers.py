@@ -13,9 +13,10 @@ import stripe
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from carbon.estimate import Fulfilment
 from resale.core.db import writer
 from resale.trade.orders import service as orders_service
-from resale.trade.orders.models import Fulfilment, Order, OrderStatus
+from resale.trade.orders.models import Order, OrderStatus
 from resale.trade.payments import service as payments_service
 from resale.trade.payments.gateway import GatewayError, PaymentStatus, Transfer
 from resale.trade.payments.models import Payout, PayoutMethod, PayoutStatus

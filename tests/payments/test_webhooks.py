@@ -21,12 +21,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from carbon.estimate import Fulfilment
 from listings.models import Listing, ListingStatus
 from resale.core import db
 from resale.core.db import writer
 from resale.trade.orders import service as orders_service
 from resale.trade.orders import webhooks
-from resale.trade.orders.models import Fulfilment, Order, OrderEvent, OrderEventKind, OrderStatus
+from resale.trade.orders.models import Order, OrderEvent, OrderEventKind, OrderStatus
 from resale.trade.payments.dependencies import gateway_dependency
 from resale.trade.payments.dev_gateway import DevGateway
 from resale.trade.payments.models import PaymentEvent

@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from carbon.estimate import TravelMode
+from carbon.estimate import Fulfilment, TravelMode
 from resale.core.db import UTCDateTime, str_enum, utcnow
 
 
@@ -50,15 +50,6 @@ OPEN_STATUSES = frozenset(
     }
 )
 _OPEN_SQL = "status IN ('pending_payment', 'paid', 'handed_over', 'shipped', 'disputed')"
-
-
-class Fulfilment(enum.StrEnum):
-    PICKUP = "pickup"
-    SHIPPING = "shipping"
-
-    @property
-    def label(self) -> str:
-        return "Pickup in person" if self is Fulfilment.PICKUP else "Shipping"
 
 
 class Order(SQLModel, table=True):

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from fastapi import Request, Response
 from sqlmodel import Session
 
-from carbon.estimate import TravelMode
+from carbon.estimate import Fulfilment, TravelMode
 from listings import photos as photo_store
 from listings import service as listings_service
 from listings.models import Listing, ListingStatus
@@ -23,7 +23,7 @@ from resale.core.db import SessionDep, utcnow
 from resale.core.errors import ResaleError
 from resale.core.fields import Id
 from resale.trade.orders import service
-from resale.trade.orders.models import Fulfilment, Order, OrderEvent, OrderEventKind, OrderStatus
+from resale.trade.orders.models import Order, OrderEvent, OrderEventKind, OrderStatus
 from resale.trade.orders.routes import VisibleOrder
 from resale.trade.payments import service as payments_service
 from resale.trade.payments.dependencies import GatewayDep
@@ -111,8 +111,7 @@ def _order_context(
     other = listing.seller if other_id == listing.seller_id else session.get(User, other_id)
     pending = order.status is S.PENDING_PAYMENT
     pickup = order.fulfilment is Fulfilment.PICKUP
-    delivered = order.status in (S.HANDED_OVER, S.SHIPPED)
-    code_locked = order.handover_failures >= settings.handover_max_attempts
+    actions = service.allowed_actions(order, user)
     return {
         "order": order,
         "listing": listing,
@@ -127,23 +126,20 @@ def _order_context(
         "errors": errors or {},
         "values": values or {},
         # Who may do what now: the service checks again, these only choose the buttons.
-        "can_pay": role == "buyer" and pending and order.expires_at > utcnow(),
+        "can_pay": actions.can_pay,
         "reservation_over": pending and order.expires_at <= utcnow(),
         "minutes_left": _minutes_left(order.expires_at),
         "declined": pending and bool(events) and events[-1].kind is OrderEventKind.PAYMENT_FAILED,
-        "show_code": role == "buyer" and pickup and order.status in (S.PAID, S.HANDED_OVER),
-        "enter_code": role == "seller"
-        and pickup
-        and order.status in (S.PAID, S.HANDED_OVER)
-        and not code_locked,
-        "code_locked": role == "seller" and pickup and code_locked,
-        "handed_over_without_code": role == "seller" and pickup and order.status is S.PAID,
-        "enter_tracking": role == "seller" and not pickup and order.status is S.PAID,
-        "confirm_or_dispute": role == "buyer" and delivered,
-        "buyer_cancels": role == "buyer" and pending,
-        "seller_cancels": role == "seller" and order.status in (S.PENDING_PAYMENT, S.PAID),
-        "resolve": role == "admin" and user.is_admin and order.status is S.DISPUTED,
-        "sees_share": role in ("seller", "admin"),
+        "show_code": actions.show_code,
+        "enter_code": actions.can_hand_over,
+        "code_locked": actions.code_locked,
+        "handed_over_without_code": actions.can_hand_over_without_code,
+        "enter_tracking": actions.can_ship,
+        "confirm_or_dispute": actions.can_confirm,
+        "buyer_cancels": actions.buyer_can_cancel,
+        "seller_cancels": actions.seller_can_cancel,
+        "resolve": actions.can_resolve,
+        "sees_share": actions.sees_share,
         "back": ("/me/purchases", "Your purchases")
         if role == "buyer"
         else ("/me/sales", "Your sales")

@@ -70,11 +70,7 @@ def order_out(
     role = viewer_role(order, viewer)
     listing = listing or session.get(Listing, order.listing_id)
     assert order.id is not None and listing is not None
-    show_code = (
-        role == "buyer"
-        and order.fulfilment.value == "pickup"
-        and order.status in (OrderStatus.PAID, OrderStatus.HANDED_OVER)
-    )
+    show_code = service.allowed_actions(order, viewer).show_code
     return OrderOut(
         id=order.id,
         listing_id=order.listing_id,

@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from carbon.estimate import TravelMode
+from carbon.estimate import Fulfilment, TravelMode
 from resale.core.fields import Id
-from resale.trade.orders.models import Fulfilment, OrderEventKind, OrderStatus
+from resale.trade.orders.models import OrderEventKind, OrderStatus
 from resale.trade.payments.gateway import PaymentStatus
 
 

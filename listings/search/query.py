@@ -1,0 +1,91 @@
+"""A search as asked: SearchQuery, its checks, and the page it returns."""
+
+from dataclasses import dataclass, replace
+
+from listings.models import (
+    Condition,
+)
+from listings.schemas import ListingCard, Sort
+from listings.search.cursor import InvalidSearch, _decode_cursor
+from listings.text import query_terms
+from resale.core import taxonomy
+
+MAX_RADIUS_KM = 500.0
+DEFAULT_LIMIT = 24
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """A whole search, as a URL carries it. Prices are in minor units (cents)."""
+
+    q: str = ""
+    category: str | None = None
+    min_price: int | None = None
+    max_price: int | None = None
+    conditions: tuple[Condition, ...] = ()
+    lat: float | None = None
+    lon: float | None = None
+    radius_km: float | None = None
+    seller_id: int | None = None
+    with_photos: bool = False
+    sort: Sort = Sort.BEST
+    cursor: str | None = None
+    limit: int = DEFAULT_LIMIT
+
+    @property
+    def has_point(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+
+@dataclass(slots=True)
+class SearchPage:
+    items: list[ListingCard]
+    next_cursor: str | None
+    query: SearchQuery
+
+
+def effective(query: SearchQuery) -> SearchQuery:
+    """ "Best match" with no words and no point ranks nothing: it is simply "newest"."""
+    if query.sort is Sort.BEST and not query_terms(query.q) and not query.has_point:
+        return replace(query, sort=Sort.NEWEST)
+    return query
+
+
+def check(query: SearchQuery) -> SearchQuery:
+    """Refuse a search that cannot be run; the message names the parameter."""
+    if query.category is not None and taxonomy.get(query.category) is None:
+        raise InvalidSearch(f"unknown category '{query.category}'", field="category")
+    for name, value in (("min_price", query.min_price), ("max_price", query.max_price)):
+        if value is not None and value < 0:
+            raise InvalidSearch("a price cannot be negative", field=name)
+    if (
+        query.min_price is not None
+        and query.max_price is not None
+        and query.min_price > query.max_price
+    ):
+        raise InvalidSearch("min_price is above max_price", field="min_price")
+    if (query.lat is None) != (query.lon is None):
+        raise InvalidSearch("lat and lon go together", field="lon" if query.lon is None else "lat")
+    if query.lat is not None and not -90 <= query.lat <= 90:
+        raise InvalidSearch("lat must be between -90 and 90", field="lat")
+    if query.lon is not None and not -180 <= query.lon <= 180:
+        raise InvalidSearch("lon must be between -180 and 180", field="lon")
+    if query.radius_km is not None:
+        if not 0 < query.radius_km <= MAX_RADIUS_KM:
+            raise InvalidSearch(
+                f"radius_km must be above 0 and at most {MAX_RADIUS_KM:g}", field="radius_km"
+            )
+        if not query.has_point:
+            raise InvalidSearch(
+                "radius_km needs a point (lat and lon, or a home location)", field="radius_km"
+            )
+    if query.sort is Sort.NEAREST and not query.has_point:
+        raise InvalidSearch(
+            "sorting by distance needs a point (lat and lon, or a home location)", field="sort"
+        )
+    if not 1 <= query.limit <= MAX_LIMIT:
+        raise InvalidSearch(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
+    if query.cursor is not None:
+        _decode_cursor(query.cursor, effective(query).sort)
+    return query

@@ -1,0 +1,77 @@
+"""Telling someone something, and what they have not seen yet.
+
+Any area tells through ``tell``; the kinds in use are named where they are told (for
+example "listing.match" in matching/notices.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from resale.core.db import insert_unless_present, lock_for_write, utcnow
+from resale.core.notifications.models import Notification
+
+
+def tell(
+    session: Session,
+    recipient_id: int,
+    kind: str,
+    text: str,
+    link: str,
+    key: str | None = None,
+) -> bool:
+    """Tell ``recipient_id``; True if this is new. With a ``key`` they hear of it once:
+    the same key again (a re-run, fifty at once) adds nothing."""
+    return insert_unless_present(
+        session,
+        Notification,
+        {
+            "recipient_id": recipient_id,
+            "kind": kind,
+            "text": text[:300],
+            "link": link,
+            "key": key,
+            "created_at": utcnow(),
+        },
+    )
+
+
+def recent(
+    session: Session, recipient_id: int, limit: int, *, kind: str | None = None
+) -> Sequence[Notification]:
+    """The recipient's notifications, newest first (of one kind when ``kind`` is given)."""
+    query = select(Notification).where(Notification.recipient_id == recipient_id)
+    if kind is not None:
+        query = query.where(Notification.kind == kind)
+    return session.exec(
+        query.order_by(col(Notification.created_at).desc(), col(Notification.id).desc()).limit(
+            limit
+        )
+    ).all()
+
+
+def unseen_count(session: Session, recipient_id: int) -> int:
+    """How many notifications the recipient has not looked at yet."""
+    return int(
+        session.exec(
+            select(sa.func.count())
+            .select_from(Notification)
+            .where(Notification.recipient_id == recipient_id, col(Notification.seen_at).is_(None))
+        ).one()
+    )
+
+
+def mark_seen(session: Session, recipient_id: int) -> int:
+    """The recipient has looked at their notifications; returns how many were new.
+
+    Pages showing them are GETs that write, so it asks for the write lock first."""
+    lock_for_write(session)
+    result = session.execute(
+        sa.update(Notification)
+        .where(col(Notification.recipient_id) == recipient_id, col(Notification.seen_at).is_(None))
+        .values(seen_at=utcnow())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,106 @@
+"""Reading orders: one, a person's, their events and listings; who bought what, for other areas."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from listings.models import Listing
+from resale.trade.orders.errors import OrderNotFound, Role
+from resale.trade.orders.models import (
+    OPEN_STATUSES,
+    Order,
+    OrderEvent,
+)
+from resale.users.models import User
+
+
+def get_order(*, session: Session, order_id: int, viewer: User) -> Order:
+    """An order its buyer, its seller or an admin may see; 404 for everyone else."""
+    order = session.get(Order, order_id)
+    if order is None or not (viewer.is_admin or viewer.id in (order.buyer_id, order.seller_id)):
+        raise OrderNotFound()
+    return order
+
+
+def role_of(order: Order, user: User) -> Role | None:
+    if user.id == order.buyer_id:
+        return "buyer"
+    if user.id == order.seller_id:
+        return "seller"
+    return None
+
+
+def orders_of(*, session: Session, user: User, role: Role) -> list[Order]:
+    """A person's purchases or sales, newest first."""
+    column = Order.buyer_id if role == "buyer" else Order.seller_id
+    return list(
+        session.exec(
+            select(Order)
+            .where(column == user.id)
+            .order_by(col(Order.created_at).desc(), col(Order.id).desc())
+        ).all()
+    )
+
+
+def events_of(*, session: Session, order: Order) -> list[OrderEvent]:
+    return list(
+        session.exec(
+            select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(col(OrderEvent.id))
+        ).all()
+    )
+
+
+def listings_for(*, session: Session, orders: Sequence[Order]) -> dict[int, Listing]:
+    """The listings of several orders in one query (for list pages)."""
+    ids = {order.listing_id for order in orders}
+    if not ids:
+        return {}
+    rows = session.exec(select(Listing).where(col(Listing.id).in_(ids))).all()
+    return {listing.id: listing for listing in rows if listing.id is not None}
+
+
+def order_for_payment(*, session: Session, payment_ref: str) -> Order | None:
+    return session.exec(select(Order).where(Order.payment_ref == payment_ref)).first()
+
+
+def open_order_for_listing(*, session: Session, listing_id: int) -> Order | None:
+    return session.exec(
+        select(Order).where(Order.listing_id == listing_id, col(Order.status).in_(OPEN_STATUSES))
+    ).first()
+
+
+# --- For other areas: who bought what ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """One order placed, whatever became of it: a strong sign of what its buyer wants."""
+
+    order_id: int
+    buyer_id: int
+    listing_id: int
+    at: datetime
+
+
+def purchases(
+    *, session: Session, buyer_id: int | None = None, after_order: int = 0
+) -> list[Purchase]:
+    """Orders placed (all buyers, or one), oldest first, after the order id ``after_order``."""
+    statement = (
+        sa.select(col(Order.id), col(Order.buyer_id), col(Order.listing_id), col(Order.created_at))
+        .where(col(Order.id) > after_order)
+        .order_by(col(Order.id))
+    )
+    if buyer_id is not None:
+        statement = statement.where(col(Order.buyer_id) == buyer_id)
+    return [Purchase(*row) for row in session.execute(statement)]
+
+
+def last_order_id(*, session: Session) -> int | None:
+    """The newest order's id: a model trained now has seen every order up to it."""
+    return session.execute(sa.select(sa.func.max(col(Order.id)))).scalar()
