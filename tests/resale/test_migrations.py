@@ -149,7 +149,7 @@ def test_every_revision_steps_down_and_up(scratch_url: str) -> None:
 
 def test_0010_backfills_saved_search_categories(scratch_url: str) -> None:
     config = alembic_config(scratch_url)
-    command.upgrade(config, "0008")
+    command.upgrade(config, "0009")
     scratch = sa.create_engine(scratch_url)
     try:
         with scratch.begin() as connection:
