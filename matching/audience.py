@@ -8,7 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from listings.models import Favorite, InteractionEvent, Listing, SavedSearch
+from listings import saved_searches
+from listings.models import Favorite, InteractionEvent, Listing
 from matching import serving
 from matching.picks import (
     category_weights,
@@ -89,13 +90,10 @@ def _fallback_audience(*, session: Session, listing: Listing, radius_km: float) 
     users = User.__table__  # type: ignore[attr-defined]
     events = InteractionEvent.__table__  # type: ignore[attr-defined]
     favorites = Favorite.__table__  # type: ignore[attr-defined]
-    saved = SavedSearch.__table__  # type: ignore[attr-defined]
     listings = Listing.__table__  # type: ignore[attr-defined]
     min_lat, max_lat, min_lon, max_lon = bounding_box(listing.lat, listing.lon, radius_km)
     leaf = taxonomy.leaf(listing.category)
-    patterns = [f"%category={listing.category}%"]
-    if leaf is not None and leaf.parent:
-        patterns.append(f"%category={leaf.parent}%")
+    categories = [listing.category] + ([leaf.parent] if leaf is not None and leaf.parent else [])
     in_category = sa.and_(listings.c.category == listing.category)
     looked = sa.exists().where(
         events.c.user_id == users.c.id,
@@ -107,9 +105,8 @@ def _fallback_audience(*, session: Session, listing: Listing, radius_km: float) 
         favorites.c.listing_id == listings.c.id,
         in_category,
     )
-    searched = sa.exists().where(
-        saved.c.user_id == users.c.id, sa.or_(*(saved.c.query.like(p) for p in patterns))
-    )
+    searchers = saved_searches.users_with_saved_category(session=session, categories=categories)
+    searched = users.c.id.in_(sorted(searchers))
     rows = session.execute(
         sa.select(users.c.lat, users.c.lon).where(
             users.c.id != listing.seller_id,

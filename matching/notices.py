@@ -50,11 +50,7 @@ def buyers_to_tell(*, session: Session, listing: Listing) -> dict[int, str]:
     leaf = taxonomy.leaf(listing.category)
     categories = [listing.category] + ([leaf.parent] if leaf is not None and leaf.parent else [])
     # only the searches that could match: of its category or its group, or of any category
-    could_match = sa.or_(
-        *(saved.c.query.like(f"%category={c}&%") for c in categories),
-        *(saved.c.query.like(f"%category={c}") for c in categories),
-        saved.c.query.not_like("%category=%"),
-    )
+    could_match = sa.or_(saved.c.category.in_(categories), saved.c.category.is_(None))
     rows = session.execute(
         sa.select(
             saved.c.user_id,

@@ -145,3 +145,34 @@ def test_every_revision_steps_down_and_up(scratch_url: str) -> None:
             assert schema_differences(connection) == []
     finally:
         scratch.dispose()
+
+
+def test_0010_backfills_saved_search_categories(scratch_url: str) -> None:
+    config = alembic_config(scratch_url)
+    command.upgrade(config, "0009")
+    scratch = sa.create_engine(scratch_url)
+    try:
+        with scratch.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO users (id, display_name, email, password_hash, is_admin,"
+                    " created_at) VALUES (1, 'A', 'a@example.com', 'x', false, CURRENT_TIMESTAMP)"
+                )
+            )
+            for search_id, query in [(1, "q=lamp&category=sofas&sort=best"), (2, "q=lamp")]:
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO saved_searches (id, user_id, name, query, created_at,"
+                        " last_seen_at) VALUES (:id, 1, 'n', :query, CURRENT_TIMESTAMP,"
+                        " CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": search_id, "query": query},
+                )
+        command.upgrade(config, "0010")
+        with scratch.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT id, category FROM saved_searches ORDER BY id")
+            ).all()
+        assert [tuple(r) for r in rows] == [(1, "sofas"), (2, None)]
+    finally:
+        scratch.dispose()

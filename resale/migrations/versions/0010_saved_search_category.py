@@ -3,7 +3,7 @@
 Backfilled from the stored (canonical) query strings, read here with urllib alone.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-03 08:30:00.000000
 """
 
