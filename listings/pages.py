@@ -44,7 +44,7 @@ from resale.core.geo import PLACES
 from resale.core.web import FormDep
 from resale.users.dependencies import CurrentUser, OptionalUser, page_router
 from resale.users.models import User
-from resale.users.service import home_of
+from resale.users.service import home_of, home_point
 
 router = page_router()
 # Result cards everywhere show what buying the item second-hand avoids.
@@ -536,8 +536,7 @@ def my_listings_page(request: Request, user: CurrentUser, session: SessionDep) -
 @router.get("/me/favorites")
 def my_favorites_page(request: Request, user: CurrentUser, session: SessionDep) -> Response:
     ids = service.saved_listing_ids(session=session, user=user)
-    home = home_of(user)
-    cards = load_cards(session=session, ids=ids, point=None if home is None else home.point)
+    cards = load_cards(session=session, ids=ids, point=home_point(user))
     items = [cards[i] for i in ids if i in cards]
     return web.render(
         request, "listings/favorites.html", {"items": items, "favorite_ids": set(ids)}

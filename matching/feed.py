@@ -27,7 +27,6 @@ from matching.picks import (
     YOUR_CATEGORY,
     Pick,
     Picks,
-    home_point,
     is_near,
     nearby_query,
     ordered,
@@ -39,6 +38,7 @@ from resale.core.db import utcnow
 from resale.core.geo import bounding_box, haversine_km
 from resale.trade.orders import service as orders_service
 from resale.users.models import User
+from resale.users.service import home_point
 
 POPULAR_DAYS = 14  # what "popular" counts: views and favourites of the last two weeks
 POOL = MAX_LIMIT  # newest nearby listings a fallback list is chosen from

@@ -21,13 +21,13 @@ from matching.picks import (
     YOUR_CATEGORY,
     category_weights,
     eur,
-    home_point,
     shown,
 )
 from resale.core import taxonomy
 from resale.core.db import write_session
 from resale.core.notifications import service as notifications
 from resale.users.models import User
+from resale.users.service import home_point
 
 NOTIFY_RADIUS_KM = 10.0  # taste alone brings a listing to people living this close
 NOTIFY_MIN_SCORE = 0.3  # the audience score (model.audience) a taste notice needs

@@ -17,7 +17,6 @@ from matching.training import EUR_PER_UNIT
 from resale.core import taxonomy
 from resale.core.config import settings
 from resale.core.geo import rounded_km
-from resale.users.models import User
 
 DEFAULT_LIMIT = 12
 NEAR_KM = 5.0  # "near you" below this
@@ -73,12 +72,6 @@ class Picks:
     items: list[Pick]
     model: dict[str, Any]  # which model served the list (serving.model_info)
     distance_from: str | None  # "home", "listing", or None when no distance is shown
-
-
-def home_point(user: User | None) -> tuple[float, float] | None:
-    if user is None or user.lat is None or user.lon is None:
-        return None
-    return user.lat, user.lon
 
 
 def ordered(reasons: Sequence[str]) -> tuple[str, ...]:

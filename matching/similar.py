@@ -22,7 +22,6 @@ from matching.picks import (
     Pick,
     Picks,
     eur,
-    home_point,
     nearby_query,
     ordered,
     published_key,
@@ -31,6 +30,7 @@ from matching.picks import (
 )
 from resale.core import taxonomy
 from resale.users.models import User
+from resale.users.service import home_point
 
 SIMILAR_POOL = 60
 

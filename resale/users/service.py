@@ -39,6 +39,12 @@ def home_of(user: User | None) -> Home | None:
     return Home(user.lat, user.lon, user.place_name)
 
 
+def home_point(user: User | None) -> tuple[float, float] | None:
+    """Just the point of ``home_of(user)``, for distances."""
+    home = home_of(user)
+    return home.point if home is not None else None
+
+
 class EmailTaken(Conflict):
     def __init__(self) -> None:
         super().__init__("An account with this email already exists.", field="email")
