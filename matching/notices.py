@@ -167,6 +167,26 @@ def mark_notices_seen(*, session: Session, user: User) -> int:
 
 
 def unseen_notices(*, session: Session, user: User) -> int:
-    """How many notices the buyer has not looked at yet (for the home page's banner)."""
+    """How many new-listing notices the buyer has not looked at yet (the home page's banner)."""
     assert user.id is not None
-    return notifications.unseen_count(session, user.id)
+    return notifications.unseen_count(session, user.id, kind=KIND)
+
+
+@dataclass(frozen=True, slots=True)
+class News:
+    """One thing a person was told, as it stood when read (before it is marked seen)."""
+
+    text: str
+    link: str
+    created_at: datetime
+    seen: bool
+
+
+def other_news(*, session: Session, user: User, limit: int = DEFAULT_LIMIT) -> list[News]:
+    """What else the person was told (a sale, and next messages, offers, reviews), newest
+    first: the notifications page lists these above the new listings."""
+    assert user.id is not None
+    return [
+        News(text=n.text, link=n.link, created_at=n.created_at, seen=n.seen_at is not None)
+        for n in notifications.recent(session, user.id, limit, other_than=KIND)
+    ]

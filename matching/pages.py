@@ -56,7 +56,9 @@ def new_for_you(*, request: Request, session: Session, viewer: User | None, **_:
 
 @router.get("/me/notifications")
 def notifications_page(request: Request, user: CurrentUser, session: SessionDep) -> Response:
-    """New listings brought to this buyer's attention; looking at them marks them seen."""
+    """What this person was told (a sale...) and the new listings brought to their attention;
+    looking at them marks them seen."""
+    news = service.other_news(session=session, user=user, limit=20)
     notices = service.notices_for(session=session, user=user, limit=48)
     service.mark_notices_seen(session=session, user=user)
     request.state.unseen_notifications = 0  # the bell: all seen now
@@ -66,7 +68,7 @@ def notifications_page(request: Request, user: CurrentUser, session: SessionDep)
     return web.render(
         request,
         "matching/notifications.html",
-        {"notices": notices, "favorite_ids": favorites},
+        {"news": news, "notices": notices, "favorite_ids": favorites},
     )
 
 

@@ -31,6 +31,7 @@ from matching.notices import (
     notify_new_listing,
     notify_published_since,
     notify_since,
+    other_news,
     unseen_notices,
 )
 from matching.picks import (
@@ -82,6 +83,7 @@ __all__ = [
     "notify_new_listing",
     "notify_published_since",
     "notify_since",
+    "other_news",
     "similar",
     "unseen_notices",
 ]

@@ -132,7 +132,12 @@ def test_the_bell_shows_the_unseen_count_and_opens_the_page(
     assert page.status_code == 200
     assert 'href="/me/notifications" title="Notifications (2 new)"' in page.text
     assert 'data-unseen="2">2</span>' in page.text
-    assert client.get("/me/notifications").status_code == 200  # looking marks them seen
+    listed = client.get("/me/notifications")  # looking lists them and marks them seen
+    assert listed.status_code == 200
+    assert listed.text.count('<strong class="news__new">New</strong> Sold') == 2
+    assert 'href="/orders/1"' in listed.text and 'href="/orders/2"' in listed.text
+    seen = client.get("/me/notifications").text
+    assert 'href="/orders/1"' in seen and "news__new" not in seen and "news__item--new" not in seen
     again = client.get("/me/favorites")
     assert 'title="Notifications"' in again.text and "data-unseen" not in again.text
 

@@ -40,12 +40,19 @@ def tell(
 
 
 def recent(
-    session: Session, recipient_id: int, limit: int, *, kind: str | None = None
+    session: Session,
+    recipient_id: int,
+    limit: int,
+    *,
+    kind: str | None = None,
+    other_than: str | None = None,
 ) -> Sequence[Notification]:
-    """The recipient's notifications, newest first (of one kind when ``kind`` is given)."""
+    """The recipient's notifications, newest first: of one ``kind``, or all but ``other_than``."""
     query = select(Notification).where(Notification.recipient_id == recipient_id)
     if kind is not None:
         query = query.where(Notification.kind == kind)
+    if other_than is not None:
+        query = query.where(Notification.kind != other_than)
     return session.exec(
         query.order_by(col(Notification.created_at).desc(), col(Notification.id).desc()).limit(
             limit
@@ -53,15 +60,16 @@ def recent(
     ).all()
 
 
-def unseen_count(session: Session, recipient_id: int) -> int:
-    """How many notifications the recipient has not looked at yet."""
-    return int(
-        session.exec(
-            select(sa.func.count())
-            .select_from(Notification)
-            .where(Notification.recipient_id == recipient_id, col(Notification.seen_at).is_(None))
-        ).one()
+def unseen_count(session: Session, recipient_id: int, *, kind: str | None = None) -> int:
+    """How many notifications (of ``kind``, when given) the recipient has not looked at yet."""
+    query = (
+        select(sa.func.count())
+        .select_from(Notification)
+        .where(Notification.recipient_id == recipient_id, col(Notification.seen_at).is_(None))
     )
+    if kind is not None:
+        query = query.where(Notification.kind == kind)
+    return int(session.exec(query).one())
 
 
 def mark_seen(session: Session, recipient_id: int) -> int:
