@@ -66,7 +66,14 @@ def test_pickup_paid_then_completed_with_the_hand_over_code(
     shots_of(browser, buyer, shots, "03-order-buyer-code")
 
     seller = login(browser, live_server, "nadia.pickup@example.com", PHONE)
-    seller.goto(order_url)
+    # the seller is told: the bell counts it, the notifications page says it and links the order
+    assert seller.locator(".bell__count").inner_text() == "1"
+    seller.locator("a.bell").click()
+    told = seller.locator(".news__item--new")
+    assert "Sold: “Rattan armchair, 1970s”" in told.inner_text()
+    shots_of(browser, seller, shots, "035-seller-told-sold")
+    told.get_by_role("link").click()
+    seller.wait_for_url(order_url)
     assert seller.locator("#code").get_attribute("autocomplete") == "one-time-code"
     assert seller.locator(".code-card").count() == 0
     shots_of(browser, seller, shots, "04-order-seller-code-entry")

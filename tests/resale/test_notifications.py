@@ -166,5 +166,5 @@ def test_a_seller_is_told_once_when_the_item_sells(session: Session, tmp_path: P
         )
     told = notifications.recent(session, seller.id, 10)
     assert [(n.kind, n.link) for n in told] == [("order.sold", f"/orders/{order.id}")]
-    assert "Oak bookcase" in told[0].text and "Ship it" in told[0].text
+    assert "Oak bookcase" in told[0].text and "ship it" in told[0].text
     assert notifications.unseen_count(session, buyer.id) == 0

@@ -188,15 +188,15 @@ def _tell_seller_sold(session: Session, order: Order) -> None:
     """The seller hears that the item sold and what to do next (once per order)."""
     listing = listings_service.get_listing(session=session, listing_id=order.listing_id)
     step = (
-        "Ship it and add the tracking number"
+        "ship it and add the tracking number"
         if order.fulfilment is Fulfilment.SHIPPING
-        else "Arrange the hand-over with the buyer"
+        else "arrange the hand-over with the buyer"
     )
     notifications.tell(
         session,
         order.seller_id,
         SOLD,
-        f"Sold: “{listing.title}”. The buyer has paid; {step} on the order page.",
+        f"Sold: “{listing.title}”. The buyer has paid: {step} on the order page.",
         f"/orders/{order.id}",
         key=f"order:{order.id}:sold",
     )
