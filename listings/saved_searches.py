@@ -247,3 +247,29 @@ def users_with_saved_category(*, session: Session, categories: Sequence[str]) ->
             .distinct()
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSearch:
+    user_id: int
+    name: str
+    query: str
+
+
+def searches_naming(
+    *, session: Session, categories: Sequence[str], except_user: int | None = None
+) -> list[StoredSearch]:
+    """The saved searches of one of these categories or of any category (those a listing in
+    ``categories`` could match), oldest first; never ``except_user``'s."""
+    rows = session.exec(
+        select(SavedSearch.user_id, SavedSearch.name, SavedSearch.query)
+        .where(
+            sa.or_(
+                col(SavedSearch.category).in_(list(categories)),
+                col(SavedSearch.category).is_(None),
+            ),
+            SavedSearch.user_id != (except_user if except_user is not None else -1),
+        )
+        .order_by(col(SavedSearch.id))
+    )
+    return [StoredSearch(user_id, name, query) for user_id, name, query in rows]

@@ -5,19 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session
 
-from listings import saved_searches
-from listings.models import Favorite, InteractionEvent, Listing
+from listings import activity, saved_searches
+from listings.models import Listing
 from matching import serving
 from matching.picks import (
     category_weights,
     eur,
 )
 from resale.core import taxonomy
-from resale.core.geo import bounding_box, haversine_km
-from resale.users.models import User
+from resale.users import service as users_service
 
 BANDS_KM: tuple[tuple[float, float], ...] = ((0.0, 2.0), (2.0, 5.0), (5.0, 10.0), (10.0, 30.0))
 
@@ -87,37 +85,16 @@ def interested_buyers(*, session: Session, listing: Listing) -> Audience:
 def _fallback_audience(*, session: Session, listing: Listing, radius_km: float) -> list[float]:
     """Without a model: people near the listing who looked at, saved or searched its category."""
     assert listing.lat is not None and listing.lon is not None
-    users = User.__table__  # type: ignore[attr-defined]
-    events = InteractionEvent.__table__  # type: ignore[attr-defined]
-    favorites = Favorite.__table__  # type: ignore[attr-defined]
-    listings = Listing.__table__  # type: ignore[attr-defined]
-    min_lat, max_lat, min_lon, max_lon = bounding_box(listing.lat, listing.lon, radius_km)
+    near = users_service.living_near(
+        session=session,
+        lat=listing.lat,
+        lon=listing.lon,
+        radius_km=radius_km,
+        except_id=listing.seller_id,
+    )
     leaf = taxonomy.leaf(listing.category)
     categories = [listing.category] + ([leaf.parent] if leaf is not None and leaf.parent else [])
-    in_category = sa.and_(listings.c.category == listing.category)
-    looked = sa.exists().where(
-        events.c.user_id == users.c.id,
-        events.c.listing_id == listings.c.id,
-        in_category,
-    )
-    kept = sa.exists().where(
-        favorites.c.user_id == users.c.id,
-        favorites.c.listing_id == listings.c.id,
-        in_category,
-    )
-    searchers = saved_searches.users_with_saved_category(session=session, categories=categories)
-    searched = users.c.id.in_(sorted(searchers))
-    rows = session.execute(
-        sa.select(users.c.lat, users.c.lon).where(
-            users.c.id != listing.seller_id,
-            users.c.lat.between(min_lat, max_lat),
-            users.c.lon.between(min_lon, max_lon),
-            sa.or_(looked, kept, searched),
-        )
-    )
-    out = []
-    for lat, lon in rows:
-        km = haversine_km(listing.lat, listing.lon, lat, lon)
-        if km <= radius_km:
-            out.append(km)
-    return out
+    interested = activity.engaged_with_category(
+        session=session, user_ids=list(near), category=listing.category
+    ) | saved_searches.users_with_saved_category(session=session, categories=categories)
+    return [km for user_id, km in near.items() if user_id in interested]

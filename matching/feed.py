@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-import sqlalchemy as sa
 from sqlmodel import Session
 
-from listings import saved_searches
-from listings.models import Favorite, InteractionEvent, Listing, ListingStatus
+from listings import activity, saved_searches
+from listings.models import ListingStatus
 from listings.search import MAX_LIMIT, load_cards, search
 from matching import serving
 from matching.model import REASONS
@@ -35,7 +33,7 @@ from matching.picks import (
 )
 from resale.core.config import settings
 from resale.core.db import utcnow
-from resale.core.geo import bounding_box, haversine_km
+from resale.core.geo import haversine_km
 from resale.trade.orders import service as orders_service
 from resale.users.models import User
 from resale.users.service import home_point
@@ -44,31 +42,6 @@ POPULAR_DAYS = 14  # what "popular" counts: views and favourites of the last two
 POOL = MAX_LIMIT  # newest nearby listings a fallback list is chosen from
 FRESH_EVERY = 4  # with a model, one slot in four goes to listings it has not seen yet
 RECENT_EVENTS = 200  # a person's latest events read for their categories and new history
-
-
-def _popularity(*, session: Session, listing_ids: Sequence[int]) -> dict[int, float]:
-    """Recent views and favourites (x3) of each listing, visitors' views included."""
-    if not listing_ids:
-        return {}
-    since = utcnow() - timedelta(days=POPULAR_DAYS)
-    events = InteractionEvent.__table__  # type: ignore[attr-defined]
-    favorites = Favorite.__table__  # type: ignore[attr-defined]
-    counts: dict[int, float] = {}
-    rows = session.execute(
-        sa.select(events.c.listing_id, sa.func.count())
-        .where(events.c.listing_id.in_(listing_ids), events.c.created_at >= since)
-        .group_by(events.c.listing_id)
-    )
-    for listing_id, n in rows:
-        counts[listing_id] = float(n)
-    rows = session.execute(
-        sa.select(favorites.c.listing_id, sa.func.count())
-        .where(favorites.c.listing_id.in_(listing_ids))
-        .group_by(favorites.c.listing_id)
-    )
-    for listing_id, n in rows:
-        counts[listing_id] = counts.get(listing_id, 0.0) + 3.0 * n
-    return counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,49 +60,30 @@ def _activity(
     *, session: Session, user: User, after_event: int | None = None, after_order: int = 0
 ) -> _Activity:
     assert user.id is not None
-    events = InteractionEvent.__table__  # type: ignore[attr-defined]
-    listings = Listing.__table__  # type: ignore[attr-defined]
-    favorites = Favorite.__table__  # type: ignore[attr-defined]
-    recent = (
-        sa.select(events.c.id, events.c.listing_id, events.c.kind)
-        .where(events.c.user_id == user.id)
-        .order_by(events.c.id.desc())
-        .limit(RECENT_EVENTS)
-        .subquery()
-    )
-    rows = session.execute(
-        sa.select(recent.c.id, recent.c.listing_id, recent.c.kind, listings.c.category)
-        .join(listings, listings.c.id == recent.c.listing_id)
-        .order_by(recent.c.id.desc())
-    ).all()
+    events = activity.recent_engagement(session=session, user_id=user.id, limit=RECENT_EVENTS)
     counts: dict[str, int] = {}
-    for _, _, _, category in rows:
-        counts[category] = counts.get(category, 0) + 1
-    liked = {c for c, n in counts.items() if n >= 0.1 * len(rows)}
+    for event in events:
+        counts[event.category] = counts.get(event.category, 0) + 1
+    liked = {c for c, n in counts.items() if n >= 0.1 * len(events)}
     since: list[int] = []
     if after_event is not None:
         since = [
-            listing_id
-            for event_id, listing_id, kind, _ in rows
-            if event_id > after_event and str(getattr(kind, "value", kind)) != "unfavorite"
+            e.listing_id
+            for e in events
+            if e.event_id is not None and e.event_id > after_event and e.kind != "unfavorite"
         ]
-        assert user.id is not None
         since += [
             p.listing_id
             for p in orders_service.purchases(
                 session=session, buyer_id=user.id, after_order=after_order
             )
         ]
-    saved_rows = session.execute(
-        sa.select(favorites.c.listing_id, listings.c.category)
-        .join(listings, listings.c.id == favorites.c.listing_id)
-        .where(favorites.c.user_id == user.id)
-    ).all()
-    saved = {listing_id for listing_id, _ in saved_rows}
+    kept = activity.favourites_kept(session=session, user_id=user.id)
+    saved = {f.listing_id for f in kept}
     return _Activity(
-        seen={listing_id for _, listing_id, _, _ in rows} | saved,
+        seen={e.listing_id for e in events} | saved,
         saved=saved,
-        saved_categories={category for _, category in saved_rows},
+        saved_categories={f.category for f in kept},
         liked=liked | saved_searches.saved_search_categories(session=session, user_id=user.id),
         since_training=list(dict.fromkeys(since)),
     )
@@ -229,31 +183,26 @@ def _fresh(
     Read straight from the newest-first index of active listings, from the moment
     training read the data: usually a handful of rows, so it costs next to nothing.
     """
-    listings = Listing.__table__  # type: ignore[attr-defined]
-    where = [
-        listings.c.status == sa.literal_column("'active'"),  # the partial indexes need a literal
-        listings.c.published_at > served.read_at - timedelta(minutes=1),
-    ]
-    if home is not None:
-        min_lat, max_lat, min_lon, max_lon = bounding_box(*home, settings.home_radius_km)
-        where += [
-            listings.c.lat.between(min_lat, max_lat),
-            listings.c.lon.between(min_lon, max_lon),
-        ]
-    rows = session.execute(
-        sa.select(listings.c.id, listings.c.lat, listings.c.lon)
-        .where(*where)
-        .order_by(listings.c.published_at.desc(), listings.c.id.desc())
-        .limit(POOL)
-        # SQLite would pick the point index for the box and sort a whole city
-        .with_hint(listings, "INDEXED BY ix_listings_active_published", dialect_name="sqlite")
-    ).all()
+    rows = activity.recent_active(
+        session=session,
+        since=served.read_at - timedelta(minutes=1),
+        around=home,
+        radius_km=settings.home_radius_km,
+        limit=POOL,
+    )
     ids = [
         listing_id
         for listing_id, lat, lon in rows
         if listing_id not in exclude
         and not served.knows(listing_id)
-        and (home is None or haversine_km(*home, lat, lon) <= settings.home_radius_km)
+        and (
+            home is None
+            or (
+                lat is not None
+                and lon is not None
+                and haversine_km(*home, lat, lon) <= settings.home_radius_km
+            )
+        )
     ]
     cards = load_cards(session=session, ids=ids, point=home)
     unseen = [cards[i] for i in ids if i in cards and cards[i].seller_id != user.id]
@@ -302,7 +251,8 @@ def _popular_nearby(
     pool = [
         c for c in page.items if c.id not in exclude and (user is None or c.seller_id != user.id)
     ]
-    counts = _popularity(session=session, listing_ids=[c.id for c in pool])
+    since = utcnow() - timedelta(days=POPULAR_DAYS)
+    counts = activity.popularity(session=session, listing_ids=[c.id for c in pool], since=since)
     pool.sort(key=lambda c: (-counts.get(c.id, 0.0), -published_key(c), -c.id))
     picks = []
     for card in pool[:limit]:

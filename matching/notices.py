@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.datastructures import QueryParams
 
-from listings.models import Listing, ListingStatus, SavedSearch
+from listings import saved_searches
+from listings.models import Listing, ListingStatus
 from listings.schemas import ListingCard
 from listings.search import from_url, load_cards, matches
 from matching import serving
@@ -26,6 +26,7 @@ from matching.picks import (
 from resale.core import taxonomy
 from resale.core.db import write_session
 from resale.core.notifications import service as notifications
+from resale.users import service as users_service
 from resale.users.models import User
 from resale.users.service import home_point
 
@@ -45,35 +46,21 @@ def buyers_to_tell(*, session: Session, listing: Listing) -> dict[int, str]:
     its category and price (``model.audience``). Never the seller.
     """
     assert listing.id is not None
-    saved = SavedSearch.__table__  # type: ignore[attr-defined]
-    users = User.__table__  # type: ignore[attr-defined]
     leaf = taxonomy.leaf(listing.category)
     categories = [listing.category] + ([leaf.parent] if leaf is not None and leaf.parent else [])
-    # only the searches that could match: of its category or its group, or of any category
-    could_match = sa.or_(saved.c.category.in_(categories), saved.c.category.is_(None))
-    rows = session.execute(
-        sa.select(
-            saved.c.user_id,
-            saved.c.name,
-            saved.c.query,
-            users.c.lat,
-            users.c.lon,
-            users.c.place_name,
-        )
-        .join(users, users.c.id == saved.c.user_id)
-        .where(saved.c.user_id != listing.seller_id, could_match)
-        .order_by(saved.c.id)
-    ).all()
+    searches = saved_searches.searches_naming(
+        session=session, categories=categories, except_user=listing.seller_id
+    )
+    homes = users_service.homes_of(session=session, user_ids=[s.user_id for s in searches])
     card = load_cards(session=session, ids=[listing.id]).get(listing.id)
     photos = card is not None and card.photo_key is not None
     out: dict[int, str] = {}
-    for user_id, name, query, lat, lon, place in rows:
-        if user_id in out:
+    for saved in searches:
+        if saved.user_id in out:
             continue
-        home = (lat, lon, place) if lat is not None and lon is not None else None
-        found = from_url(QueryParams(query), home=home)
+        found = from_url(QueryParams(saved.query), home=homes.get(saved.user_id))
         if matches(found.query, listing, has_photos=photos):
-            out[user_id] = f"{SAVED_SEARCH}: {name}"[:300]
+            out[saved.user_id] = f"{SAVED_SEARCH}: {saved.name}"[:300]
     served = serving.current()
     if served is not None and listing.lat is not None and listing.lon is not None:
         people = served.model.audience(

@@ -7,10 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-from sqlmodel import Session
-
-from listings.models import Listing
 from listings.schemas import ListingCard, Sort
 from listings.search import SearchQuery
 from matching.training import EUR_PER_UNIT
@@ -129,13 +125,3 @@ def category_weights(category: str) -> dict[str, float]:
 
 def eur(cents: int, currency: str) -> float:
     return cents / 100.0 * EUR_PER_UNIT.get(currency, 1.0)
-
-
-def search_docs(*, session: Session, ids: Sequence[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    listings = Listing.__table__  # type: ignore[attr-defined]
-    rows = session.execute(
-        sa.select(listings.c.id, listings.c.search_doc).where(listings.c.id.in_(list(ids)))
-    )
-    return {int(i): str(doc or "") for i, doc in rows}

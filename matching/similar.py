@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from sqlmodel import Session
 
+from listings import activity
 from listings.models import Listing, ListingStatus
 from listings.schemas import ListingCard, Sort
 from listings.search import load_cards, search
@@ -25,7 +26,6 @@ from matching.picks import (
     nearby_query,
     ordered,
     published_key,
-    search_docs,
     shown,
 )
 from resale.core import taxonomy
@@ -62,7 +62,7 @@ def similar(
         and c.status is ListingStatus.ACTIVE
         and (viewer is None or c.seller_id != viewer.id)
     ]
-    docs = search_docs(session=session, ids=[listing.id, *(c.id for c in candidates)])
+    docs = activity.search_docs(session=session, ids=[listing.id, *(c.id for c in candidates)])
     like = _Likeness(listing, _title_terms(docs.get(listing.id, "")), distance_from)
     scored = [
         like.score(card, together.get(card.id, 0.0), _title_terms(docs.get(card.id, "")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import NamedTuple
 
@@ -12,10 +13,12 @@ from resale.core import security
 from resale.core.config import settings
 from resale.core.db import pause, utcnow
 from resale.core.errors import Conflict, NotAuthenticated
-from resale.core.geo import place_name_for
+from resale.core.geo import bounding_box, haversine_km, place_name_for
 from resale.users.models import AuthToken, TokenKind, User
 from resale.users.schemas import HomeLocation, ProfileUpdate, UserCreate
 from resale.users.throttle import LoginThrottle
+
+_USERS = User.__table__  # type: ignore[attr-defined]
 
 WRONG_CREDENTIALS = "Wrong email or password."
 
@@ -43,6 +46,38 @@ def home_point(user: User | None) -> tuple[float, float] | None:
     """Just the point of ``home_of(user)``, for distances."""
     home = home_of(user)
     return home.point if home is not None else None
+
+
+def homes_of(*, session: Session, user_ids: Sequence[int]) -> dict[int, Home]:
+    """The homes of these people, for those who set one."""
+    if not user_ids:
+        return {}
+    rows = session.execute(
+        sa.select(_USERS.c.id, _USERS.c.lat, _USERS.c.lon, _USERS.c.place_name).where(
+            _USERS.c.id.in_(list(user_ids)), _USERS.c.lat.is_not(None), _USERS.c.lon.is_not(None)
+        )
+    )
+    return {int(i): Home(lat, lon, place) for i, lat, lon, place in rows}
+
+
+def living_near(
+    *, session: Session, lat: float, lon: float, radius_km: float, except_id: int | None = None
+) -> dict[int, float]:
+    """Who lives within ``radius_km`` of a point: user id -> km from it."""
+    min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_km)
+    rows = session.execute(
+        sa.select(_USERS.c.id, _USERS.c.lat, _USERS.c.lon).where(
+            _USERS.c.id != (except_id if except_id is not None else -1),
+            _USERS.c.lat.between(min_lat, max_lat),
+            _USERS.c.lon.between(min_lon, max_lon),
+        )
+    )
+    near = {}
+    for user_id, home_lat, home_lon in rows:
+        km = haversine_km(lat, lon, home_lat, home_lon)
+        if km <= radius_km:
+            near[int(user_id)] = km
+    return near
 
 
 class EmailTaken(Conflict):
