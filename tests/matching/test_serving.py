@@ -6,7 +6,6 @@ import asyncio
 import dataclasses
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +15,7 @@ from matching import serving
 from matching.core import Interactions, ItemTable
 from matching.serving import ModelHolder
 from matching.training import Artifact, MarketData, fit_artifact, metadata_path
+from tests.aio import run_in_own_loop
 from tests.matching.market import SMALL
 
 
@@ -181,9 +181,6 @@ def test_lifespan_hooks_load_at_start_and_watch(
                     break
             return at_start, serving.current()
 
-    # In a thread of its own: the browser tests' Playwright keeps an event loop running in
-    # this one when the whole suite runs.
-    with ThreadPoolExecutor(1) as pool:
-        at_start, later = pool.submit(asyncio.run, run()).result()
+    at_start, later = run_in_own_loop(run())
     assert at_start is None
     assert later is not None

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from resale.app import ADMITTED_REQUESTS, AdmissionLimit
 from resale.core.db import POOL_OVERFLOW, POOL_SIZE
+from tests.aio import run_in_own_loop
 
 
 def _run(limit: int, paths: list[str]) -> int:
@@ -25,9 +25,7 @@ def _run(limit: int, paths: list[str]) -> int:
     async def main() -> None:
         await asyncio.gather(*(gate({"type": "http", "path": p}, None, None) for p in paths))
 
-    # A loop of its own in a thread: the browser tests' Playwright keeps one running here.
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, main()).result()
+    run_in_own_loop(main())
     return peak
 
 

@@ -13,12 +13,7 @@ import pytest
 from resale.app import AdmissionLimit
 from resale.core import security
 from resale.core.security import PasswordLane, PasswordsBusy
-
-
-def _in_own_loop(main: Any) -> Any:
-    # A loop of its own in a thread: the browser tests' Playwright keeps one running here.
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, main()).result()
+from tests.aio import run_in_own_loop
 
 
 def test_no_more_than_the_lane_size_hash_at_once() -> None:
@@ -68,7 +63,7 @@ def test_waiting_for_a_turn_leaves_the_admission_slot_to_others() -> None:
             assert done == ["search"]
         await asyncio.gather(*logins)
 
-    _in_own_loop(main)
+    run_in_own_loop(main())
     assert done == ["search"] + ["login"] * 5
 
 
@@ -89,7 +84,7 @@ def test_too_many_waiting_are_refused_with_retry_after() -> None:
             await asyncio.sleep(0)
         await asyncio.gather(*waiting)
 
-    _in_own_loop(main)
+    run_in_own_loop(main())
     assert len(refused) == 1
     assert refused[0].status_code == 503
     assert refused[0].headers() == {"Retry-After": "2"}
@@ -108,4 +103,4 @@ def test_a_cancelled_wait_gives_its_turn_back() -> None:
         async with asyncio.timeout(5), lane.turn():  # the lane is free again
             pass
 
-    _in_own_loop(main)
+    run_in_own_loop(main())

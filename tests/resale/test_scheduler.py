@@ -21,6 +21,7 @@ from resale.core import scheduler
 from resale.core.db import writer
 from resale.core.notifications.models import Notification
 from resale.core.scheduler import Job, Scheduler
+from tests.aio import run_in_own_loop
 from tests.factories import PARIS, make_listing, make_user
 
 NAMES = ["orders.sweep", "matching.notices", "listings.views", "listings.pending_photos"]
@@ -59,7 +60,7 @@ def test_a_bad_run_is_logged_and_the_loop_goes_on(caplog: pytest.LogCaptureFixtu
         assert len(runs) == after  # stopped means stopped
 
     with caplog.at_level(logging.INFO, logger="resale.core.scheduler"):
-        asyncio.run(scenario())
+        run_in_own_loop(scenario())
     assert len(runs) >= 3
     assert started == ["once"]
     assert "job flaky failed" in caplog.text
