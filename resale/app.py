@@ -34,6 +34,7 @@ from resale.trade.orders import pages as order_pages
 from resale.trade.orders import payment_pages, webhooks
 from resale.trade.orders import routes as order_routes
 from resale.trade.payments.configured import get_gateway
+from resale.users import jobs as user_jobs
 from resale.users import pages as user_pages
 from resale.users import routes as user_routes
 
@@ -55,7 +56,7 @@ log = logging.getLogger(__name__)
 
 def jobs() -> list[Job]:
     """Every area's periodic jobs, for the app's scheduler and `resale jobs`."""
-    return [*order_jobs.jobs(), *matching_jobs.jobs(), *listing_jobs.jobs()]
+    return [*order_jobs.jobs(), *matching_jobs.jobs(), *listing_jobs.jobs(), *user_jobs.jobs()]
 
 
 @asynccontextmanager

@@ -24,7 +24,13 @@ from resale.core.scheduler import Job, Scheduler
 from tests.aio import run_in_own_loop
 from tests.factories import PARIS, make_listing, make_user
 
-NAMES = ["orders.sweep", "matching.notices", "listings.views", "listings.pending_photos"]
+NAMES = [
+    "orders.sweep",
+    "matching.notices",
+    "listings.views",
+    "listings.pending_photos",
+    "users.expired_tokens",
+]
 
 
 def test_a_bad_run_is_logged_and_the_loop_goes_on(caplog: pytest.LogCaptureFixture) -> None:

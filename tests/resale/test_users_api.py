@@ -259,6 +259,24 @@ def test_expired_token_is_refused(client: TestClient, session: Session) -> None:
     assert "expired" in response.json()["detail"]
 
 
+def test_the_clean_up_job_removes_expired_logins_only(client: TestClient, session: Session) -> None:
+    from resale.users.service import remove_expired_tokens
+
+    user = make_user(session)
+    live, ended = api_headers(session, user), api_headers(session, user)
+    session.execute(
+        sa.update(AuthToken)
+        .where(col(AuthToken.token_hash) == security.token_digest(ended["Authorization"][7:]))
+        .values(expires_at=utcnow() - timedelta(seconds=1))
+    )
+    before = session.exec(select(func.count()).select_from(AuthToken)).one()
+    assert remove_expired_tokens(session=session) == 1
+    assert remove_expired_tokens(session=session) == 0
+    assert session.exec(select(func.count()).select_from(AuthToken)).one() == before - 1
+    assert client.get(ME, headers=live).status_code == 200
+    assert client.get(ME, headers=ended).status_code == 401
+
+
 def test_session_cookie_token_is_not_an_api_token(client: TestClient, session: Session) -> None:
     from resale.users.models import TokenKind
     from resale.users.service import issue_token
