@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, Literal
 
 from fastapi import Request, Response
@@ -27,7 +28,7 @@ from resale.trade.orders.models import Order, OrderEvent, OrderEventKind, OrderS
 from resale.trade.orders.routes import VisibleOrder
 from resale.trade.payments import service as payments_service
 from resale.trade.payments.dependencies import GatewayDep
-from resale.trade.payments.gateway import PaymentGateway, PaymentStatus
+from resale.trade.payments.gateway import Payment, PaymentGateway, PaymentStatus
 from resale.users.dependencies import CurrentUser, page_router
 from resale.users.models import User
 
@@ -201,22 +202,31 @@ def _act(
     return web.redirect(f"/orders/{order_id}", flash=done)
 
 
+def _order_url(request: Request, order: Order) -> str:
+    return str(request.base_url).rstrip("/") + f"/orders/{order.id}"
+
+
 def _start_payment(
     request: Request, session: Session, order: Order, user: User, gateway: PaymentGateway
 ) -> Response:
-    """Start (or find again) the payment, then send the buyer where it is completed."""
-    order_url = f"/orders/{order.id}"
+    """Start (or find again) the payment of an open order, then send the buyer on."""
     try:
         order, payment = service.start_payment(
             session=session,
             order=order,
             buyer=user,
             gateway=gateway,
-            return_url=str(request.base_url).rstrip("/") + order_url,
+            return_url=_order_url(request, order),
         )
     except ResaleError as exc:
         # Nothing was changed by the attempt; the order (and its hold) stays.
-        return web.redirect(order_url, flash=exc.message, kind="error")
+        return web.redirect(f"/orders/{order.id}", flash=exc.message, kind="error")
+    return _after_payment(order, payment)
+
+
+def _after_payment(order: Order, payment: Payment) -> Response:
+    """Where the buyer goes once a payment is started: the provider's step, or the order."""
+    order_url = f"/orders/{order.id}"
     if payment.next_action_url:
         return web.redirect(payment.next_action_url)
     if payment.status is PaymentStatus.SUCCEEDED:
@@ -322,22 +332,23 @@ def buy_submit(
         context = _buy_context(listing, user, values, errors)
         return web.render(request, "orders/buy.html", context, status_code=422)
     try:
-        order, _created = service.place_order(
+        order, _created, payment = service.buy(
             session=session,
             buyer=user,
             listing_id=listing_id,
             fulfilment=fulfilment,
-            gateway_name=gateway.name,
+            gateway=gateway,
             travel_mode=travel_mode,
+            return_url=partial(_order_url, request),
         )
     except ResaleError as exc:
-        _settle(session, exc)
+        _settle(session, exc)  # no order, no hold: the item stays on sale
         if exc.field == "fulfilment":
             listing = listings_service.get_listing(session=session, listing_id=listing_id)
             context = _buy_context(listing, user, values, {"fulfilment": exc.message})
             return web.render(request, "orders/buy.html", context, status_code=exc.status_code)
         return web.redirect(f"/listings/{listing_id}", flash=exc.message, kind="error")
-    return _start_payment(request, session, order, user, gateway)
+    return _after_payment(order, payment)
 
 
 # --- The order page and its actions ----------------------------------------------------

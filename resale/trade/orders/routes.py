@@ -147,23 +147,17 @@ def create_order(
 
     Sending the same request again returns the same open order (200) instead of a second one.
     """
-    order, created = service.place_order(
+    order, created, payment = service.buy(
         session=session,
         buyer=user,
         listing_id=data.listing_id,
         fulfilment=data.fulfilment,
-        gateway_name=gateway.name,
+        gateway=gateway,
         travel_mode=data.travel_mode,
+        payment_method=data.payment_method,
     )
     if not created:
         response.status_code = 200
-    order, payment = service.start_payment(
-        session=session,
-        order=order,
-        buyer=user,
-        gateway=gateway,
-        payment_method=data.payment_method,
-    )
     return order_out(session=session, order=order, viewer=user, payment=payment)
 
 

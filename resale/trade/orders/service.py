@@ -37,6 +37,7 @@ from resale.trade.orders.reading import (
 from resale.trade.orders.sweep import SweepReport, sweep
 from resale.trade.orders.trade_carbon import carbon_share, trade_estimate
 from resale.trade.orders.transitions import (
+    buy,
     cancel,
     confirm,
     dispute,
@@ -59,6 +60,7 @@ __all__ = [
     "WrongHandoverCode",
     "WrongState",
     "allowed_actions",
+    "buy",
     "cancel",
     "carbon_share",
     "confirm",

@@ -8,6 +8,7 @@ every request is safe to retry. Prices come from the listing, never from the req
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlmodel import Session, col, select
@@ -31,7 +32,7 @@ from resale.trade.orders.models import (
     OrderEventKind,
     OrderStatus,
 )
-from resale.trade.orders.payment_events import _refund, _stop_payment
+from resale.trade.orders.payment_events import _refund, _stop_payment, start_payment
 from resale.trade.orders.reading import role_of
 from resale.trade.orders.state import (
     _DELIVERED,
@@ -46,7 +47,7 @@ from resale.trade.orders.state import (
 )
 from resale.trade.orders.trade_carbon import _credit_carbon
 from resale.trade.payments import service as payments_service
-from resale.trade.payments.gateway import PaymentGateway
+from resale.trade.payments.gateway import Payment, PaymentGateway
 from resale.users.models import User
 
 S = OrderStatus
@@ -119,6 +120,44 @@ def place_order(
     _record(session, order, OrderEventKind.CREATED, actor=buyer, note=fulfilment.label)
     session.flush()
     return order, True
+
+
+def buy(
+    *,
+    session: Session,
+    buyer: User,
+    listing_id: int,
+    fulfilment: Fulfilment,
+    gateway: PaymentGateway,
+    travel_mode: TravelMode | None = None,
+    payment_method: str | None = None,
+    return_url: Callable[[Order], str] | None = None,
+) -> tuple[Order, bool, Payment]:
+    """Buy a listing: claim it, open the order and start its payment, in one transaction.
+
+    Returns (order, created, payment); a repeat by the same buyer finds their open order and
+    its payment again. The API and the buy page both call this. A refusal at either step
+    raises, and the caller's transaction is rolled back: no order is left without a payment
+    attempt, and the item stays on sale. ``return_url`` gives, for the new order, where the
+    provider sends the buyer back after a step of its own (3-D Secure).
+    """
+    order, created = place_order(
+        session=session,
+        buyer=buyer,
+        listing_id=listing_id,
+        fulfilment=fulfilment,
+        gateway_name=gateway.name,
+        travel_mode=travel_mode,
+    )
+    order, payment = start_payment(
+        session=session,
+        order=order,
+        buyer=buyer,
+        gateway=gateway,
+        payment_method=payment_method,
+        return_url=return_url(order) if return_url else None,
+    )
+    return order, created, payment
 
 
 def cancel(*, session: Session, order: Order, actor: User, gateway: PaymentGateway) -> Order:

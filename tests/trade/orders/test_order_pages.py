@@ -15,9 +15,11 @@ from listings.models import Listing, ListingStatus
 from resale.trade.orders.models import Order, OrderStatus
 from resale.trade.payments.dependencies import gateway_dependency
 from resale.trade.payments.dev_gateway import DevGateway
+from resale.trade.payments.stripe_gateway import StripeGateway
 from resale.trade.payments.models import PaymentEvent
 from resale.users.models import User
-from tests.factories import LYON, browser_login, csrf, make_listing, make_user
+from tests.factories import LYON, api_headers, browser_login, csrf, make_listing, make_user
+from tests.live import free_port
 
 
 @pytest.fixture
@@ -152,6 +154,30 @@ def test_placing_an_order_reserves_the_item_and_opens_the_dev_pay_page(
     other = client.get(f"/listings/{listing.id}/buy", follow_redirects=False)
     assert "no longer available" in _flash_page(client, other)
     assert "Reserved" in client.get(f"/listings/{listing.id}").text
+
+
+def test_a_provider_that_cannot_be_reached_leaves_no_order_behind(
+    client: TestClient, session: Session, app: FastAPI
+) -> None:
+    # A real Stripe client, pointed at a loopback port where nothing listens.
+    down = StripeGateway("sk_test_down", "whsec_down", api_base=f"http://127.0.0.1:{free_port()}")
+    app.dependency_overrides[gateway_dependency] = lambda: down
+    seller, buyer = make_user(session), make_user(session)
+    listing = make_listing(session, seller, shipping_cents=500)
+    browser_login(client, session, buyer)
+    page = _post(client, f"/listings/{listing.id}/buy", fulfilment="shipping")
+    assert page.headers["location"] == f"/listings/{listing.id}"
+    assert "The payment could not be started" in _flash_page(client, page)
+    api = client.post(
+        "/api/v1/orders",
+        json={"listing_id": listing.id, "fulfilment": "shipping"},
+        headers=api_headers(session, buyer),
+    )
+    assert api.status_code == 502, api.text
+    assert "could not be started" in api.json()["detail"]
+    session.expire_all()
+    assert session.exec(select(Order).where(Order.listing_id == listing.id)).first() is None
+    assert session.get(Listing, listing.id).status is ListingStatus.ACTIVE  # type: ignore[union-attr]
 
 
 def test_paying_on_the_dev_page_marks_the_order_paid_once(
