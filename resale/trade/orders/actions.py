@@ -6,6 +6,7 @@ The transitions check again when asked; these only choose what to offer.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from carbon.estimate import Fulfilment
 from resale.core.config import settings
@@ -15,6 +16,9 @@ from resale.trade.orders.reading import role_of
 from resale.users.models import User
 
 S = OrderStatus
+
+# What the API lets a person do: POST /api/v1/orders/{id}/{action}.
+OrderAction = Literal["pay", "cancel", "handover", "ship", "confirm", "dispute", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,19 @@ class Actions:
     can_dispute: bool
     can_resolve: bool
     sees_share: bool  # the seller's share of the total
+
+    def names(self) -> list[OrderAction]:
+        """The API's names for what is offered now, in the order a trade goes."""
+        offered: list[tuple[OrderAction, bool]] = [
+            ("pay", self.can_pay),
+            ("cancel", self.buyer_can_cancel or self.seller_can_cancel),
+            ("handover", self.can_hand_over or self.can_hand_over_without_code),
+            ("ship", self.can_ship),
+            ("confirm", self.can_confirm),
+            ("dispute", self.can_dispute),
+            ("resolve", self.can_resolve),
+        ]
+        return [name for name, allowed in offered if allowed]
 
 
 def allowed_actions(order: Order, user: User) -> Actions:

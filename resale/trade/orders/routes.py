@@ -70,7 +70,7 @@ def order_out(
     role = viewer_role(order, viewer)
     listing = listing or session.get(Listing, order.listing_id)
     assert order.id is not None and listing is not None
-    show_code = service.allowed_actions(order, viewer).show_code
+    allowed = service.allowed_actions(order, viewer)
     return OrderOut(
         id=order.id,
         listing_id=order.listing_id,
@@ -87,7 +87,7 @@ def order_out(
         fee_cents=order.fee_cents,
         seller_share_cents=order.seller_share_cents,
         currency=order.currency,
-        handover_code=order.handover_code if show_code else None,
+        handover_code=order.handover_code if allowed.show_code else None,
         tracking=order.tracking,
         created_at=order.created_at,
         expires_at=order.expires_at if order.status is OrderStatus.PENDING_PAYMENT else None,
@@ -95,6 +95,7 @@ def order_out(
         delivered_at=order.delivered_at,
         protection_ends_at=order.protection_ends_at,
         closed_at=order.closed_at,
+        actions=allowed.names(),
         events=[_event_out(order, e) for e in service.events_of(session=session, order=order)]
         if with_events
         else None,

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from carbon.estimate import Fulfilment, TravelMode
 from resale.core.fields import Id
+from resale.trade.orders.actions import OrderAction
 from resale.trade.orders.models import OrderEventKind, OrderStatus
 from resale.trade.payments.gateway import PaymentStatus
 
@@ -103,6 +104,9 @@ class OrderOut(BaseModel):
     delivered_at: datetime | None
     protection_ends_at: datetime | None
     closed_at: datetime | None
+    actions: list[OrderAction] = Field(
+        description="What this person may do now, each as POST /api/v1/orders/{id}/{action}"
+    )
     events: list[OrderEventOut] | None = None
     payment: PaymentOut | None = None
     carbon: TradeCarbonOut | None = None

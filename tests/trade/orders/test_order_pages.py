@@ -15,8 +15,8 @@ from listings.models import Listing, ListingStatus
 from resale.trade.orders.models import Order, OrderStatus
 from resale.trade.payments.dependencies import gateway_dependency
 from resale.trade.payments.dev_gateway import DevGateway
-from resale.trade.payments.stripe_gateway import StripeGateway
 from resale.trade.payments.models import PaymentEvent
+from resale.trade.payments.stripe_gateway import StripeGateway
 from resale.users.models import User
 from tests.factories import LYON, api_headers, browser_login, csrf, make_listing, make_user
 from tests.live import free_port

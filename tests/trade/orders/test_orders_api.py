@@ -96,11 +96,17 @@ def test_bad_input_names_the_field(client: TestClient, session: Session) -> None
 
 def test_a_whole_pickup_through_the_api(client: TestClient, session: Session) -> None:
     seller, buyer, listing_id = _setup(session)
-    order_id = _buy(client, buyer, listing_id).json()["id"]
+    bought = _buy(client, buyer, listing_id).json()
+    order_id = bought["id"]
+    assert bought["actions"] == ["pay", "cancel"]
+    unpaid = client.get(f"/api/v1/orders/{order_id}", headers=seller).json()
+    assert unpaid["handover_code"] is None and unpaid["actions"] == ["cancel"]
     assert client.get(f"/api/v1/orders/{order_id}", headers=buyer).json()["handover_code"] is None
     _pay(session, order_id)
     seen_by_buyer = client.get(f"/api/v1/orders/{order_id}", headers=buyer).json()
     seen_by_seller = client.get(f"/api/v1/orders/{order_id}", headers=seller).json()
+    assert seen_by_buyer["actions"] == []  # paid: the buyer waits for the meeting
+    assert seen_by_seller["actions"] == ["cancel", "handover"]
     code = seen_by_buyer["handover_code"]
     assert seen_by_buyer["status"] == "paid" and len(code) == 6
     assert seen_by_seller["handover_code"] is None and seen_by_seller["role"] == "seller"
@@ -111,6 +117,7 @@ def test_a_whole_pickup_through_the_api(client: TestClient, session: Session) ->
     assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["body", "code"]
     done = client.post(f"/api/v1/orders/{order_id}/handover", json={"code": code}, headers=seller)
     assert done.status_code == 200 and done.json()["status"] == "completed"
+    assert done.json()["actions"] == []
     again = client.post(f"/api/v1/orders/{order_id}/handover", json={"code": code}, headers=seller)
     assert again.status_code == 200 and again.json()["events"] == done.json()["events"]
     assert client.get(f"/api/v1/listings/{listing_id}").json()["status"] == "sold"
@@ -169,13 +176,21 @@ def test_shipping_dispute_and_refund_through_the_api(client: TestClient, session
     admin = api_headers(session, make_user(session, is_admin=True))
     order_id = _buy(client, buyer, listing_id, "shipping").json()["id"]
     _pay(session, order_id)
-    client.post(f"/api/v1/orders/{order_id}/ship", json={"tracking": "DPD 0042"}, headers=seller)
+    shipped = client.post(
+        f"/api/v1/orders/{order_id}/ship", json={"tracking": "DPD 0042"}, headers=seller
+    )
+    assert shipped.json()["actions"] == []
+    assert client.get(f"/api/v1/orders/{order_id}", headers=buyer).json()["actions"] == [
+        "confirm",
+        "dispute",
+    ]
     opened = client.post(
         f"/api/v1/orders/{order_id}/dispute",
         json={"reason": "The screen is cracked."},
         headers=buyer,
     )
     assert opened.json()["status"] == "disputed"
+    assert client.get(f"/api/v1/orders/{order_id}", headers=admin).json()["actions"] == ["resolve"]
     decided = client.post(
         f"/api/v1/orders/{order_id}/resolve", json={"outcome": "refund"}, headers=admin
     )
