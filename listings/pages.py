@@ -80,8 +80,6 @@ EMPTY_CHOICE = {"category": "Choose a category.", "condition": "Choose the item'
 
 def _errors_from(exc: ValidationError, values: dict[str, str]) -> dict[str, str]:
     errors = web.field_errors(exc)
-    if "shipping_cents" in errors:
-        errors.setdefault("shipping", errors.pop("shipping_cents"))
     for field, message in EMPTY_CHOICE.items():
         if field in errors and not values.get(field):
             errors[field] = message
@@ -393,19 +391,17 @@ def sell_submit(
     if publish_now and not staged.kept:
         errors.setdefault("photos", "Add at least one photo to publish (or save a draft).")
 
-    def form_again(errors: dict[str, str], status_code: int) -> Response:
-        context = _form_context(values, errors, seller=user, kept=_kept_context(staged.kept))
-        return web.render(request, "listings/sell.html", context, status_code=status_code)
+    def context(errors: dict[str, str]) -> dict[str, Any]:
+        return _form_context(values, errors, seller=user, kept=_kept_context(staged.kept))
 
     if errors:
-        return form_again(errors, 422)
+        return web.form_failed(request, "listings/sell.html", context, errors)
     try:
         listing = service.sell(
             session=session, seller=user, data=create, photos=staged.kept, publish_now=publish_now
         )
-    except ResaleError as exc:
-        session.rollback()  # nothing of this attempt stays: no draft; the photos go back
-        return form_again({web.error_field(exc.field): exc.message}, exc.status_code)
+    except ResaleError as exc:  # nothing of this attempt stays: no draft; the photos go back
+        return web.form_failed(request, "listings/sell.html", context, exc, session=session)
     message = (
         "Your item is on sale." if publish_now else "Draft saved. Publish it when you are ready."
     )
@@ -432,23 +428,24 @@ def edit_submit(
     data = _listing_input(values, errors)
     if values.get("place_slug") == "home":
         data.update(place=user.place_name, lat=user.lat, lon=user.lon)
+
+    listing_id = listing.id or 0
+
+    def context(errors: dict[str, str]) -> dict[str, Any]:
+        # Read again: a refused attempt's rollback has expired what was loaded.
+        fresh = service.get_listing(session=session, listing_id=listing_id)
+        return _form_context(values, errors, listing=fresh, seller=user, photo_url=photo_store.url)
+
     try:
         update = ListingUpdate.model_validate(data)
         if not errors:
             service.update_listing(session=session, listing=listing, data=update)
     except ValidationError as exc:
         errors = {**_errors_from(exc, values), **errors}
-    except ResaleError as exc:
-        errors = {web.error_field(exc.field): exc.message}
+    except ResaleError as exc:  # what the listing was before the attempt is shown again
+        return web.form_failed(request, "listings/edit.html", context, exc, session=session)
     if errors:
-        session.rollback()
-        listing = service.get_listing(session=session, listing_id=listing.id or 0)
-        return web.render(
-            request,
-            "listings/edit.html",
-            _form_context(values, errors, listing=listing, seller=user, photo_url=photo_store.url),
-            status_code=422,
-        )
+        return web.form_failed(request, "listings/edit.html", context, errors)
     return web.redirect(f"/listings/{listing.id}", flash="Your changes are saved.")
 
 
@@ -458,8 +455,7 @@ def add_photos_submit(listing: OwnedListing, session: SessionDep, form: FormDep)
     try:
         service.add_photos(session=session, listing=listing, uploads=uploads)
     except ResaleError as exc:
-        session.rollback()
-        return web.redirect(f"/listings/{listing.id}/edit#photos", flash=exc.message, kind="error")
+        return web.refused(session, exc, f"/listings/{listing.id}/edit#photos")
     count = len(uploads)
     return web.redirect(
         f"/listings/{listing.id}/edit#photos",
@@ -564,8 +560,7 @@ def save_search_submit(user: CurrentUser, session: SessionDep, form: FormDep) ->
     try:
         saved, created = saved_searches.save_search(session=session, user=user, query=query)
     except ResaleError as exc:
-        session.rollback()
-        return web.redirect(f"/search?{query}", flash=exc.message, kind="error")
+        return web.refused(session, exc, f"/search?{query}")
     message = (
         "Search saved. Saved searches show how many new items match it."
         if created

@@ -322,14 +322,21 @@ def get_session(request: Request) -> Iterator[Session]:
             yield session
             session.commit()
         except BaseException as exc:
-            if getattr(exc, "keep_changes", False):
-                session.commit()
-            else:
+            if not getattr(exc, "keep_changes", False):
                 # Detach what was loaded first: a rollback expires it, and the error
                 # page still shows the signed-in user's name.
                 session.expunge_all()
-                session.rollback()
+            settle_refused(session, exc)
             raise
+
+
+def settle_refused(session: Session, exc: BaseException) -> None:
+    """End an attempt that was refused: undo what it wrote, unless the error says that what
+    it recorded must stay (``keep_changes``: a wrong hand-over code counts)."""
+    if getattr(exc, "keep_changes", False):
+        session.commit()
+    else:
+        session.rollback()
 
 
 # scope="function": commit before the response is sent, so a failed commit

@@ -15,11 +15,13 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from resale.core import security
 from resale.core.config import settings
-from resale.core.db import utcnow
+from resale.core.db import settle_refused, utcnow
+from resale.core.errors import ResaleError
 from resale.core.geo import PLACES_BY_SLUG, format_distance
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -191,6 +193,7 @@ FORM_FIELD_FOR = {
     "lon": "place_slug",
     "place": "place_slug",
     "price_cents": "price",
+    "shipping_cents": "shipping",
 }
 LOCATION_UNREADABLE = "We could not read that location; choose a place from the list."
 
@@ -210,6 +213,53 @@ def field_errors(exc: Exception) -> dict[str, str]:
             message = LOCATION_UNREADABLE
         errors.setdefault(field, message[:1].upper() + message[1:])
     return errors
+
+
+# Fields a form never shows again, whatever else was typed.
+SECRET_FIELDS = frozenset({"password"})
+
+
+def form_failed(
+    request: Request,
+    name: str,
+    context: Callable[[dict[str, str]], Mapping[str, Any]],
+    refusal: Exception | Mapping[str, str],
+    *,
+    session: Session | None = None,
+    status_code: int | None = None,
+) -> Response:
+    """The form again after a refused submit, the one way every page does it.
+
+    ``refusal`` is the error (a pydantic ValidationError or a domain ResaleError) or the
+    page's own ``{field: message}``. What the attempt wrote is undone first (see
+    settle_refused), then ``context(errors)`` is built, so what it shows is what is stored;
+    everything typed comes back in its ``values`` except secrets, each message beside its
+    field, with the error's status (422 for the page's own checks) unless ``status_code``
+    says otherwise.
+    """
+    status = 422
+    if isinstance(refusal, ResaleError):
+        status = refusal.status_code
+        errors = {error_field(refusal.field): refusal.message}
+    elif isinstance(refusal, Exception):
+        errors = field_errors(refusal)
+    else:
+        errors = dict(refusal)
+    if session is not None and isinstance(refusal, Exception):
+        settle_refused(session, refusal)
+    ctx = dict(context(errors))
+    if "values" in ctx:
+        ctx["values"] = {k: v for k, v in ctx["values"].items() if k not in SECRET_FIELDS}
+    response = render(request, name, ctx, status_code=status_code or status)
+    if isinstance(refusal, ResaleError):
+        response.headers.update(refusal.headers())
+    return response
+
+
+def refused(session: Session, exc: ResaleError, url: str) -> RedirectResponse:
+    """Back to ``url`` with the error's message, once what the attempt wrote is undone."""
+    settle_refused(session, exc)
+    return redirect(url, flash=exc.message, kind="error")
 
 
 def error_field(field: str | None) -> str:

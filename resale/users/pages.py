@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from pydantic import ValidationError
@@ -36,26 +37,19 @@ def _logged_in(response: Response, token: str) -> Response:
     return response
 
 
-def _form_page(
-    request: Request,
-    name: str,
-    values: dict[str, str],
-    errors: dict[str, str],
-    status_code: int = 200,
-) -> Response:
-    return web.render(
-        request,
-        name,
-        {"values": values, "errors": errors, "places": PLACES},
-        status_code=status_code,
-    )
+def _form_context(values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
+    return {"values": values, "errors": errors, "places": PLACES}
+
+
+def _form_page(request: Request, name: str, values: dict[str, str]) -> Response:
+    return web.render(request, name, _form_context(values, {}))
 
 
 @router.get("/register")
 def register_page(request: Request, user: OptionalUser, next: str = "/") -> Response:
     if user is not None:
         return web.redirect(web.safe_next(next))
-    return _form_page(request, "users/register.html", {"next": next}, {})
+    return _form_page(request, "users/register.html", {"next": next})
 
 
 @router.post("/register", dependencies=[security.PASSWORD_TURN])
@@ -71,18 +65,9 @@ def register_submit(request: Request, session: SessionDep, form: web.FormDep) ->
             }
         )
         user = service.register(session=session, data=data)
-    except ValidationError as exc:
-        errors = web.field_errors(exc)
-        values.pop("password", None)
-        return _form_page(request, "users/register.html", values, errors, 422)
-    except ResaleError as exc:
-        values.pop("password", None)
-        return _form_page(
-            request,
-            "users/register.html",
-            values,
-            {web.error_field(exc.field): exc.message},
-            exc.status_code,
+    except (ValidationError, ResaleError) as exc:
+        return web.form_failed(
+            request, "users/register.html", partial(_form_context, values), exc, session=session
         )
     token, _ = service.issue_token(session=session, user=user, kind=TokenKind.SESSION)
     response = web.redirect(
@@ -95,7 +80,7 @@ def register_submit(request: Request, session: SessionDep, form: web.FormDep) ->
 def login_page(request: Request, user: OptionalUser, next: str = "/") -> Response:
     if user is not None:
         return web.redirect(web.safe_next(next))
-    return _form_page(request, "users/login.html", {"next": next}, {})
+    return _form_page(request, "users/login.html", {"next": next})
 
 
 @router.post("/login", dependencies=[security.PASSWORD_TURN])
@@ -115,11 +100,15 @@ def login_submit(
             address=web.client_address(request),
         )
     except ResaleError as exc:
-        values.pop("password", None)
-        status = 429 if isinstance(exc, TooManyAttempts) else 400
-        response = _form_page(request, "users/login.html", values, {"__all__": exc.message}, status)
-        response.headers.update(exc.headers())
-        return response
+        # The failure the throttle counted stays. A wrong password is a plain 400 on a page:
+        # a 401 would ask the browser for HTTP authentication.
+        return web.form_failed(
+            request,
+            "users/login.html",
+            partial(_form_context, values),
+            exc,
+            status_code=429 if isinstance(exc, TooManyAttempts) else 400,
+        )
     token, _ = service.issue_token(session=session, user=user, kind=TokenKind.SESSION)
     return _logged_in(web.redirect(web.safe_next(values.get("next"))), token)
 
@@ -144,7 +133,7 @@ def profile_page(request: Request, user: CurrentUser) -> Response:
         "geo_lat": "" if user.lat is None else str(user.lat),
         "geo_lon": "" if user.lon is None else str(user.lon),
     }
-    return _form_page(request, "users/profile.html", values, {})
+    return _form_page(request, "users/profile.html", values)
 
 
 @router.post("/profile")
@@ -157,7 +146,6 @@ def profile_submit(
             {"display_name": values.get("display_name", ""), **web.location_from_form(values)}
         )
     except ValidationError as exc:
-        errors = web.field_errors(exc)
-        return _form_page(request, "users/profile.html", values, errors, 422)
+        return web.form_failed(request, "users/profile.html", partial(_form_context, values), exc)
     service.update_profile(session=session, user=user, data=data)
     return web.redirect("/profile", flash="Your profile is saved.")

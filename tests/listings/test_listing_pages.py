@@ -159,6 +159,23 @@ def test_edit_errors_change_nothing(client: TestClient, session: Session) -> Non
     assert listing.title == "Oak dining table"
 
 
+def test_an_edit_the_service_refuses_keeps_what_was_typed_and_changes_nothing(
+    client: TestClient, session: Session
+) -> None:
+    seller = make_user(session)
+    listing = make_listing(session, seller, status=ListingStatus.RESERVED)
+    browser_login(client, session, seller)
+    form = {**SELL_FORM, "csrf_token": csrf(client), "title": "A better title", "price": "99"}
+    response = client.post(f"/listings/{listing.id}/edit", data=form)
+    assert response.status_code == 409, response.text
+    assert "A reserved listing cannot be changed." in response.text
+    assert 'value="A better title"' in response.text  # what was typed comes back
+    session.expire_all()
+    stored = session.get(Listing, listing.id)
+    assert stored is not None
+    assert (stored.title, stored.price_cents) == ("Oak dining table", listing.price_cents)
+
+
 def test_only_the_seller_may_edit(client: TestClient, session: Session) -> None:
     seller, other = make_user(session), make_user(session)
     active = make_listing(session, seller)

@@ -149,28 +149,6 @@ def _order_context(
     }
 
 
-def _render_order(
-    request: Request,
-    session: Session,
-    order: Order,
-    user: User,
-    *,
-    errors: Mapping[str, str] | None = None,
-    values: Mapping[str, str] | None = None,
-    status_code: int = 200,
-) -> Response:
-    context = _order_context(session, order, user, errors=errors, values=values)
-    return web.render(request, "orders/order.html", context, status_code=status_code)
-
-
-def _settle(session: Session, exc: ResaleError) -> None:
-    """Undo a refused attempt, unless what it recorded must stay (a wrong code counts)."""
-    if exc.keep_changes:
-        session.commit()
-    else:
-        session.rollback()
-
-
 def _act(
     request: Request,
     session: Session,
@@ -182,23 +160,18 @@ def _act(
     fields: tuple[str, ...] = (),
 ) -> Response:
     """Run one order action; a form field's error is shown beside it, any other as a message."""
-    order_id = order.id
+    order_id = order.id or 0
+
+    def context(errors: dict[str, str]) -> dict[str, Any]:
+        fresh = service.get_order(session=session, order_id=order_id, viewer=user)
+        return _order_context(session, fresh, user, errors=errors, values=values)
+
     try:
         done = action()
     except ResaleError as exc:
-        _settle(session, exc)
         if exc.field in fields:
-            fresh = service.get_order(session=session, order_id=order_id or 0, viewer=user)
-            return _render_order(
-                request,
-                session,
-                fresh,
-                user,
-                errors={exc.field or "__all__": exc.message},
-                values=values,
-                status_code=exc.status_code,
-            )
-        return web.redirect(f"/orders/{order_id}", flash=exc.message, kind="error")
+            return web.form_failed(request, "orders/order.html", context, exc, session=session)
+        return web.refused(session, exc, f"/orders/{order_id}")
     return web.redirect(f"/orders/{order_id}", flash=done)
 
 
@@ -313,7 +286,7 @@ def buy_submit(
     form: web.FormDep,
 ) -> Response:
     values = web.form_values(form)
-    listing = listings_service.get_visible_listing(
+    listings_service.get_visible_listing(  # 404 unless this buyer may see it
         session=session, listing_id=listing_id, viewer=user
     )
     errors: dict[str, str] = {}
@@ -328,9 +301,14 @@ def buy_submit(
             travel_mode = TravelMode(values["travel_mode"])
         except ValueError:
             errors["travel_mode"] = "Choose on foot or by bike, public transport or car."
+
+    def context(errors: dict[str, str]) -> dict[str, Any]:
+        # Read again: a refused attempt's rollback has expired what was loaded.
+        fresh = listings_service.get_listing(session=session, listing_id=listing_id)
+        return _buy_context(fresh, user, values, errors)
+
     if errors:
-        context = _buy_context(listing, user, values, errors)
-        return web.render(request, "orders/buy.html", context, status_code=422)
+        return web.form_failed(request, "orders/buy.html", context, errors)
     try:
         order, _created, payment = service.buy(
             session=session,
@@ -341,13 +319,10 @@ def buy_submit(
             travel_mode=travel_mode,
             return_url=partial(_order_url, request),
         )
-    except ResaleError as exc:
-        _settle(session, exc)  # no order, no hold: the item stays on sale
+    except ResaleError as exc:  # no order, no hold: the item stays on sale
         if exc.field == "fulfilment":
-            listing = listings_service.get_listing(session=session, listing_id=listing_id)
-            context = _buy_context(listing, user, values, {"fulfilment": exc.message})
-            return web.render(request, "orders/buy.html", context, status_code=exc.status_code)
-        return web.redirect(f"/listings/{listing_id}", flash=exc.message, kind="error")
+            return web.form_failed(request, "orders/buy.html", context, exc, session=session)
+        return web.refused(session, exc, f"/listings/{listing_id}")
     return _after_payment(order, payment)
 
 
@@ -358,7 +333,7 @@ def buy_submit(
 def order_page(
     request: Request, order: VisibleOrder, user: CurrentUser, session: SessionDep
 ) -> Response:
-    return _render_order(request, session, order, user)
+    return web.render(request, "orders/order.html", _order_context(session, order, user))
 
 
 @router.post("/orders/{order_id}/pay")
@@ -415,8 +390,12 @@ def handover_submit(
     without_code = values.get("mode") == "without_code"
     code = None if without_code else values.get("code", "")
     if code is not None and not "".join(code.split()):
-        errors = {"code": "Enter the 6-digit code the buyer shows you."}
-        return _render_order(request, session, order, user, errors=errors, status_code=422)
+        return web.form_failed(
+            request,
+            "orders/order.html",
+            lambda errors: _order_context(session, order, user, errors=errors),
+            {"code": "Enter the 6-digit code the buyer shows you."},
+        )
 
     def run() -> str:
         done = service.hand_over(
