@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Literal
 
 from carbon.methodology import FactorSet, ItemFactor
+from resale.core.fields import MAX_DISTANCE_KM, MAX_WEIGHT_KG
 
 InputField = Literal[
     "category", "price_cents", "currency", "weight_kg", "fulfilment", "mode", "distance_km"
@@ -84,7 +85,12 @@ def check_positive(
         raise CarbonInputError(name, "cannot be negative")
     if number == 0 and not allow_zero:
         raise CarbonInputError(name, "must be greater than 0")
+    if number > MAXIMA[name]:
+        raise CarbonInputError(name, f"must be at most {MAXIMA[name]:,.0f}")
     return number
+
+
+MAXIMA = {"weight_kg": MAX_WEIGHT_KG, "distance_km": MAX_DISTANCE_KM}
 
 
 def check_fulfilment(fulfilment: object) -> Fulfilment:

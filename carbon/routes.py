@@ -29,7 +29,7 @@ from carbon.schemas import (
 from resale.core import taxonomy
 from resale.core.db import SessionDep
 from resale.core.errors import InvalidInput
-from resale.core.fields import AmountCents, Offset
+from resale.core.fields import MAX_DISTANCE_KM, MAX_WEIGHT_KG, AmountCents, Offset
 from resale.users.dependencies import CurrentUser
 
 router = APIRouter(prefix="/api/v1/carbon", tags=["carbon"])
@@ -98,7 +98,7 @@ def get_estimate(
         float | None,
         Query(
             description="The item's weight; else the category's typical weight",
-            json_schema_extra={"exclusiveMinimum": 0},
+            json_schema_extra={"exclusiveMinimum": 0, "maximum": MAX_WEIGHT_KG},
         ),
     ] = None,
     mode: Annotated[
@@ -108,7 +108,7 @@ def get_estimate(
         float | None,
         Query(
             description="Pickup: one-way distance between buyer and seller",
-            json_schema_extra={"minimum": 0},
+            json_schema_extra={"minimum": 0, "maximum": MAX_DISTANCE_KM},
         ),
     ] = None,
 ) -> EstimateOut:

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from listings import photos as photo_store
 from listings.models import Condition, ListingStatus
 from resale.core import taxonomy
-from resale.core.fields import BoundedText, NotBoolean, PointIn, blank_to_none
+from resale.core.fields import MAX_WEIGHT_KG, BoundedText, NotBoolean, PointIn, blank_to_none
 
 CURRENCIES = ("EUR", "GBP", "USD", "CHF", "SEK", "DKK", "PLN", "CZK")
 MIN_PRICE_CENTS = 100
@@ -84,7 +84,7 @@ PriceCents = Annotated[
 Brand = Annotated[
     Annotated[str, BoundedText(0, 60)] | None, BeforeValidator(blank_to_none)  # blank: no brand
 ]
-WeightKg = Annotated[float, Field(gt=0, le=1000), NotBoolean]
+WeightKg = Annotated[float, Field(gt=0, le=MAX_WEIGHT_KG), NotBoolean]
 # What the seller charges to post the item; leaving it out means pickup only.
 ShippingCents = Annotated[int, Field(ge=0, le=100_000), NotBoolean]
 

@@ -40,6 +40,10 @@ Offset = Annotated[int, Field(ge=0, le=MAX_INT), NotBoolean]
 # Amounts of money in cents (a price, a filter, a refund): at most ten million units.
 MAX_AMOUNT_CENTS = 1_000_000_000
 AmountCents = Annotated[int, Field(ge=0, le=MAX_AMOUNT_CENTS, description="In cents"), NotBoolean]
+# An item's weight (a listing, an estimate) and a trip's one-way distance: no two places on
+# Earth are farther apart than half its circumference, and nothing sold here weighs a tonne.
+MAX_WEIGHT_KG = 1000
+MAX_DISTANCE_KM = 20_038
 
 
 def text_problem(value: str) -> str | None:

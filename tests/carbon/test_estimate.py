@@ -24,6 +24,7 @@ from carbon.estimate import (
     methodology,
 )
 from carbon.methodology import DATA_DIR, load_factors, methodology_version
+from resale.core.fields import MAX_AMOUNT_CENTS, MAX_DISTANCE_KM, MAX_WEIGHT_KG
 
 FS = load_factors()
 LEAVES = sorted(FS.items)
@@ -263,6 +264,9 @@ def _jeans(**overrides: object) -> Estimate:
         ({"weight_kg": math.nan}, "weight_kg"),
         ({"distance_km": -0.5}, "distance_km"),
         ({"distance_km": math.inf}, "distance_km"),
+        ({"distance_km": 1.3738083244162357e308}, "distance_km"),  # finite, but inf kg
+        ({"distance_km": MAX_DISTANCE_KM + 1}, "distance_km"),
+        ({"weight_kg": MAX_WEIGHT_KG + 0.5}, "weight_kg"),
         ({"mode": "rocket"}, "mode"),
         ({"mode": "rocket", "fulfilment": "shipping"}, "mode"),
         ({"currency": "XYZ"}, "currency"),
@@ -276,6 +280,22 @@ def test_bad_input_names_the_field(overrides: dict[str, object], field: str) -> 
         _jeans(**overrides)
     assert caught.value.field == field
     assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize("fulfilment", ["pickup", "shipping"])
+def test_the_largest_inputs_allowed_still_give_finite_figures(fulfilment: str) -> None:
+    for category in ("women-trousers-skirts", "men-suits", "sofas"):
+        figure = estimate(
+            category=category,
+            price_cents=MAX_AMOUNT_CENTS,
+            currency="SEK",
+            weight_kg=MAX_WEIGHT_KG,
+            fulfilment=fulfilment,
+            mode="car",
+            distance_km=MAX_DISTANCE_KM,
+        )
+        figures = (figure.low, figure.central, figure.high)
+        assert all(math.isfinite(x) for x in figures), category
 
 
 def test_spend_based_fallback_is_flagged_and_needs_a_price() -> None:
