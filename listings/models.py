@@ -45,7 +45,24 @@ class ListingStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-class Listing(SQLModel, table=True):
+class ListingBase(SQLModel):
+    """What a seller says about an item, declared once: stored by Listing (with these column
+    types) and shown by ListingPublic. The request models (ListingCreate, ListingUpdate in
+    listings/schemas.py) ask for the same fields with the checks a person's input needs."""
+
+    title: str = Field(max_length=100)
+    description: str = Field(sa_type=sa.Text)
+    category: str = Field(max_length=40)
+    condition: Condition = Field(sa_type=str_enum(Condition, "condition"))
+    price_cents: int
+    currency: str = Field(max_length=3)
+    # What the seller charges to post the item; null means pickup only.
+    shipping_cents: int | None = Field(default=None)
+    brand: str | None = Field(default=None, max_length=60)
+    weight_kg: float | None = Field(default=None)
+
+
+class Listing(ListingBase, table=True):
     __tablename__ = "listings"
     __table_args__ = (
         sa.CheckConstraint("price_cents >= 0", name="price_not_negative"),
@@ -81,16 +98,6 @@ class Listing(SQLModel, table=True):
     seller_id: int = Field(
         sa_column=sa.Column(sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     )
-    title: str = Field(max_length=100)
-    description: str = Field(sa_type=sa.Text)
-    category: str = Field(max_length=40)
-    condition: Condition = Field(sa_type=str_enum(Condition, "condition"))
-    price_cents: int
-    currency: str = Field(max_length=3)
-    # What the seller charges to post the item; null means pickup only.
-    shipping_cents: int | None = Field(default=None)
-    brand: str | None = Field(default=None, max_length=60)
-    weight_kg: float | None = Field(default=None)
     place_name: str | None = Field(default=None, max_length=80)
     lat: float | None = Field(default=None)
     lon: float | None = Field(default=None)

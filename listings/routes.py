@@ -44,19 +44,8 @@ def listing_out(listing: Listing, *, viewer: User | None, favorite: bool | None)
     """The listing as this viewer may see it (the seller also gets the exact point)."""
     km = service.distance_km(listing, viewer)
     assert listing.id is not None
-    fields = {
-        "id": listing.id,
-        "status": listing.status,
-        "title": listing.title,
-        "description": listing.description,
-        "category": listing.category,
+    shown = {
         "category_label": taxonomy.label(listing.category),
-        "condition": listing.condition,
-        "price_cents": listing.price_cents,
-        "currency": listing.currency,
-        "brand": listing.brand,
-        "weight_kg": listing.weight_kg,
-        "shipping_cents": listing.shipping_cents,
         "place": listing.place_name,
         "distance_km": None if km is None else rounded_km(km),
         "seller": SellerPublic(
@@ -76,13 +65,11 @@ def listing_out(listing: Listing, *, viewer: User | None, favorite: bool | None)
             for p in listing.photos
         ],
         "favorite": favorite,
-        "created_at": listing.created_at,
-        "published_at": listing.published_at,
         "carbon": carbon_out(listing_carbon.listing_carbon(listing, viewer)),
     }
     if viewer is not None and viewer.id == listing.seller_id:
-        return ListingPrivate(**fields, lat=listing.lat, lon=listing.lon)
-    return ListingPublic(**fields)
+        return ListingPrivate.model_validate(listing, update=shown)
+    return ListingPublic.model_validate(listing, update=shown)
 
 
 def carbon_out(figures: listing_carbon.ListingCarbon | None) -> ListingCarbonOut | None:

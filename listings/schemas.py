@@ -6,9 +6,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from sqlmodel._compat import SQLModelConfig  # the type of model_config (not exported)
 
 from listings import photos as photo_store
-from listings.models import Condition, ListingStatus
+from listings.models import Condition, ListingBase, ListingStatus
 from resale.core import taxonomy
 from resale.core.fields import MAX_WEIGHT_KG, BoundedText, NotBoolean, PointIn, blank_to_none
 
@@ -159,22 +160,20 @@ class ListingCarbonOut(BaseModel):
     methodology_url: str = "/api/v1/carbon/methodology"
 
 
-class ListingPublic(BaseModel):
-    """A listing as anyone may see it: a place name and a rounded distance, never the point."""
+class ListingPublic(ListingBase):
+    """A listing as anyone may see it: a place name and a rounded distance, never the point.
 
-    model_config = ConfigDict(from_attributes=True)
+    Built from the stored Listing (``ListingPublic.model_validate(listing, update=...)``);
+    ``update`` gives what is worked out for the viewer."""
+
+    # Every field is always sent (null when unknown), so the schema lists them all required.
+    model_config = SQLModelConfig(
+        from_attributes=True, json_schema_serialization_defaults_required=True
+    )
 
     id: int
     status: ListingStatus
-    title: str
-    description: str
-    category: str
     category_label: str
-    condition: Condition
-    price_cents: int
-    currency: str
-    brand: str | None
-    weight_kg: float | None
     shipping_cents: int | None = Field(description="Shipping price; null means pickup only")
     place: str | None
     distance_km: float | None = Field(
