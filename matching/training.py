@@ -11,9 +11,12 @@ What the model learns from (``load_market``):
 - each person's home, where they set one (else the model estimates it from the
   places of what they looked at).
 
-Saved searches are not items; the feed and the notifications read them directly
-(``matching.service``). Listing text, brand and condition are not model inputs
-either: ``matching.service`` compares them when it ranks similar items.
+Each is asked of the area that owns it, in one read of each table:
+``listings.activity`` (published_ever, signed_in_events, high_marks),
+``resale.trade.orders.service.purchases`` and ``resale.users.service.every_home``.
+Saved searches are not items; the feed and the notifications ask for them
+(``matching.feed``, ``matching.notices``). Listing text, brand and condition are not
+model inputs either: ``matching.similar`` compares them when it ranks similar items.
 
 The last item of each person is held out, the model is fitted on the rest and
 scored on it against the popularity baseline (Recall@10 / NDCG@10): a check that
@@ -44,18 +47,17 @@ from typing import Any
 import joblib
 import numpy as np
 import numpy.typing as npt
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from listings.models import InteractionEvent, Listing
+from listings import activity as listings_activity
 from matching.baselines import PopularityBaseline
 from matching.core import IntArray, Interactions, ItemTable, Query, Request
 from matching.metrics import per_query
 from matching.model import MatchingModel, ModelConfig
 from resale.core.config import settings
 from resale.trade.orders import service as orders_service
-from resale.users.models import User
+from resale.users import service as users_service
 
 FORMAT = 1
 ARTIFACT_NAME = "matching.joblib"
@@ -168,13 +170,6 @@ class MarketData:
     snapshot: dict[str, Any]
 
 
-def _epoch(column: Any, dialect: str) -> sa.ColumnElement[float]:
-    """Seconds since 1970 for a timestamp column, computed by the database (fast for 1M rows)."""
-    if dialect == "sqlite":
-        return (sa.func.julianday(column) - 2440587.5) * 86400.0
-    return sa.cast(sa.extract("epoch", column), sa.Float)
-
-
 def load_market(*, session: Session) -> MarketData:
     """Items, events and homes from the database (one read of each table)."""
     read_at = datetime.now(UTC)
@@ -236,20 +231,7 @@ class _FoundItems:
 
 def _load_items(session: Session) -> _FoundItems:
     """Every published listing, in id order, as the model's item table."""
-    listings = Listing.__table__  # type: ignore[attr-defined]
-    rows = session.execute(
-        sa.select(
-            listings.c.id,
-            listings.c.lat,
-            listings.c.lon,
-            listings.c.category,
-            listings.c.price_cents,
-            listings.c.currency,
-            listings.c.status,
-        )
-        .where(listings.c.published_at.is_not(None))
-        .order_by(listings.c.id)
-    ).all()
+    rows = listings_activity.published_ever(session=session)
     listing_ids = np.array([r[0] for r in rows], dtype=np.int64)
     lat = np.array([np.nan if r[1] is None else r[1] for r in rows], dtype=np.float64)
     lon = np.array([np.nan if r[2] is None else r[2] for r in rows], dtype=np.float64)
@@ -257,7 +239,7 @@ def _load_items(session: Session) -> _FoundItems:
     category_code = {c: i for i, c in enumerate(categories)}
     category = np.array([category_code[r[3]] for r in rows], dtype=np.int64)
     price = np.array([r[4] / 100.0 * EUR_PER_UNIT.get(r[5], 1.0) for r in rows], dtype=np.float64)
-    status = [str(getattr(r[6], "value", r[6])) for r in rows]
+    status = [r[6] for r in rows]
     items = ItemTable(
         ids=[str(i) for i in listing_ids.tolist()],
         lat=lat,
@@ -280,16 +262,7 @@ def _load_interactions(
     session: Session, row_of: dict[int, int]
 ) -> tuple[list[int], list[int], list[str], list[float]]:
     """Signed-in events and purchases on published listings: users, rows, kinds, times."""
-    events = InteractionEvent.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    event_rows = session.execute(
-        sa.select(
-            events.c.user_id,
-            events.c.listing_id,
-            events.c.kind,
-            _epoch(events.c.created_at, dialect),
-        ).where(events.c.user_id.is_not(None), events.c.kind != "unfavorite")
-    ).all()
+    event_rows = listings_activity.signed_in_events(session=session)
     order_rows = [
         (p.buyer_id, p.listing_id, p.at.timestamp())
         for p in orders_service.purchases(session=session)
@@ -304,8 +277,8 @@ def _load_interactions(
             continue
         user_col.append(user_id)
         item_col.append(row)
-        kinds.append(str(getattr(kind, "value", kind)))
-        time_col.append(float(at))
+        kinds.append(kind)
+        time_col.append(at)
     for buyer_id, listing_id, at in order_rows:
         row = row_of.get(listing_id)
         if row is None:
@@ -319,33 +292,23 @@ def _load_interactions(
 
 def _high_marks(session: Session) -> dict[str, Any]:
     """The newest ids and times the model has seen, and how many events it left out."""
-    listings = Listing.__table__  # type: ignore[attr-defined]
-    events = InteractionEvent.__table__  # type: ignore[attr-defined]
-    max_event_id, max_event_at, all_events, anonymous = session.execute(
-        sa.select(
-            sa.func.max(events.c.id),
-            sa.func.max(events.c.created_at),
-            sa.func.count(),
-            sa.func.count().filter(events.c.user_id.is_(None)),
-        )
-    ).one()
+    marks = listings_activity.high_marks(session=session)
     return {
-        "max_event_id": max_event_id,
-        "max_event_at": max_event_at,
-        "all_events": all_events,
-        "anonymous": anonymous,
+        "max_event_id": marks.max_event_id,
+        "max_event_at": marks.max_event_at,
+        "all_events": marks.all_events,
+        "anonymous": marks.anonymous_events,
         "max_order_id": orders_service.last_order_id(session=session),
-        "max_listing_id": session.execute(sa.select(sa.func.max(listings.c.id))).scalar(),
+        "max_listing_id": marks.max_listing_id,
     }
 
 
 def _load_homes(session: Session, user_ids: IntArray) -> tuple[npt.NDArray[np.float64], int]:
     """Each person's home point (NaN when unknown), and how many users there are in all."""
-    users = User.__table__  # type: ignore[attr-defined]
     homes = np.full((len(user_ids), 2), np.nan)
     wanted = set(user_ids.tolist())
     total_users = 0
-    for uid, ulat, ulon in session.execute(sa.select(users.c.id, users.c.lat, users.c.lon)):
+    for uid, ulat, ulon in users_service.every_home(session=session):
         total_users += 1
         if uid in wanted and ulat is not None and ulon is not None:
             homes[int(np.searchsorted(user_ids, uid))] = (ulat, ulon)

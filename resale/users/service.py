@@ -60,6 +60,13 @@ def homes_of(*, session: Session, user_ids: Sequence[int]) -> dict[int, Home]:
     return {int(i): Home(lat, lon, place) for i, lat, lon, place in rows}
 
 
+def every_home(*, session: Session) -> list[tuple[int, float | None, float | None]]:
+    """Every account's home point, (id, lat, lon), None where not set: one read of the
+    table, for batch work (training the recommendation model)."""
+    rows = session.execute(sa.select(_USERS.c.id, _USERS.c.lat, _USERS.c.lon))
+    return [(int(i), lat, lon) for i, lat, lon in rows]
+
+
 def living_near(
     *, session: Session, lat: float, lon: float, radius_km: float, except_id: int | None = None
 ) -> dict[int, float]:
