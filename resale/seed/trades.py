@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from carbon import service as carbon_service
 from carbon.estimate import Fulfilment, TravelMode
 from listings.models import ListingStatus
 from resale.core.geo import haversine_km
@@ -113,14 +112,4 @@ def _record_sale(*, session: Session, order: Order, ad: Ad) -> None:
         .where(TABLES["listings"].c.id == ad.id)
         .values(status=ListingStatus.SOLD.value, updated_at=done)
     )
-    figure = orders_service.trade_estimate(session=session, order=order)
-    if figure is not None:
-        assert order.id is not None and done is not None
-        carbon_service.credit_trade(
-            session=session,
-            order_id=order.id,
-            buyer_id=order.buyer_id,
-            seller_id=order.seller_id,
-            estimate=figure,
-            at=done,
-        )
+    orders_service.credit_carbon(session=session, order=order, at=done)

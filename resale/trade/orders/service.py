@@ -35,7 +35,7 @@ from resale.trade.orders.reading import (
     role_of,
 )
 from resale.trade.orders.sweep import SweepReport, sweep
-from resale.trade.orders.trade_carbon import carbon_share, trade_estimate
+from resale.trade.orders.trade_carbon import carbon_share, credit_carbon, trade_estimate
 from resale.trade.orders.transitions import (
     buy,
     cancel,
@@ -64,6 +64,7 @@ __all__ = [
     "cancel",
     "carbon_share",
     "confirm",
+    "credit_carbon",
     "dispute",
     "events_of",
     "get_order",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -49,7 +50,9 @@ def carbon_share(*, session: Session, order: Order, user: User) -> int | None:
     return sum(e.grams for e in entries) if entries else None
 
 
-def _credit_carbon(session: Session, order: Order) -> None:
+def credit_carbon(*, session: Session, order: Order, at: datetime | None = None) -> None:
+    """Credit a completed order's estimate to its buyer and seller (once; see carbon.service).
+    ``at`` dates the entries (now, unless the demo data writes a past trade)."""
     figure = trade_estimate(session=session, order=order)
     if figure is None:
         return
@@ -60,4 +63,5 @@ def _credit_carbon(session: Session, order: Order) -> None:
         buyer_id=order.buyer_id,
         seller_id=order.seller_id,
         estimate=figure,
+        at=at,
     )

@@ -45,7 +45,7 @@ from resale.trade.orders.state import (
     _record,
     _require,
 )
-from resale.trade.orders.trade_carbon import _credit_carbon
+from resale.trade.orders.trade_carbon import credit_carbon
 from resale.trade.payments import service as payments_service
 from resale.trade.payments.gateway import Payment, PaymentGateway
 from resale.users.models import User
@@ -349,7 +349,7 @@ def _complete(
         currency=order.currency,
         payment_ref=order.payment_ref,
     )
-    _credit_carbon(session, order)
+    credit_carbon(session=session, order=order)
     _record(
         session,
         order,
