@@ -25,6 +25,7 @@ from carbon.schemas import (
     LedgerEntryOut,
     LedgerPage,
     MonthOut,
+    figure_out,
 )
 from resale.core import taxonomy
 from resale.core.db import SessionDep
@@ -54,12 +55,11 @@ def sentence(message: str) -> str:
 
 
 def estimate_out(figure: Estimate) -> EstimateOut:
-    return EstimateOut.model_validate(
-        {
-            **figure.as_dict(),
-            "credited_kg": figure.credited_kg,
-            "category_label": taxonomy.label(figure.category),
-        }
+    return figure_out(
+        EstimateOut,
+        figure,
+        credited_kg=figure.credited_kg,
+        category_label=taxonomy.label(figure.category),
     )
 
 

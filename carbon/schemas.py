@@ -3,11 +3,32 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
-from carbon.estimate import Fulfilment, TravelMode
+from carbon.estimate import Estimate, Fulfilment, TravelMode
+
+
+class FigureOut(BaseModel):
+    """An estimate's headline, as every answer that shows one starts (an estimate, a
+    listing's figure, a trade's); ``figure_out`` fills it from the estimate."""
+
+    central: float = Field(description="kg CO2e avoided (negative: the trade emits more)")
+    low: float
+    high: float
+    is_net_saving: bool
+    statement: str
+    methodology_version: str
+
+
+Out = TypeVar("Out", bound=BaseModel)
+
+
+def figure_out(model: type[Out], figure: Estimate, **more: Any) -> Out:
+    """``model`` filled from the estimate's attributes of the same names, and ``more``."""
+    taken = {name: getattr(figure, name) for name in model.model_fields if hasattr(figure, name)}
+    return model.model_validate({**taken, **more}, from_attributes=True)
 
 
 class BandOut(BaseModel):
@@ -36,19 +57,13 @@ class SourceOut(BaseModel):
     url: str
 
 
-class EstimateOut(BaseModel):
+class EstimateOut(FigureOut):
     """central = avoided_production - transport - packaging (kg CO2e); low and high bound it."""
 
-    central: float
-    low: float
-    high: float
     credited_kg: float = Field(
         description="What a completed trade credits: central, or 0 when a net cost"
     )
-    is_net_saving: bool
-    statement: str
     method: Literal["item_factor", "spend_based"]
-    methodology_version: str
     category: str
     category_label: str
     fulfilment: Fulfilment

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
+from carbon.schemas import figure_out
 from listings import carbon as listing_carbon
 from listings import photos as photo_store
 from listings import saved_searches, service
@@ -77,28 +78,11 @@ def carbon_out(figures: listing_carbon.ListingCarbon | None) -> ListingCarbonOut
         return None
     head = figures.headline
     everything = [*figures.pickup.values(), *([figures.shipping] if figures.shipping else [])]
-    return ListingCarbonOut(
-        central=head.central,
-        low=head.low,
-        high=head.high,
-        is_net_saving=head.is_net_saving,
-        statement=head.statement,
-        fulfilment=head.fulfilment.value,
-        mode=head.mode.value if head.mode else None,
-        method=head.method,
-        methodology_version=head.methodology_version,
+    return figure_out(
+        ListingCarbonOut,
+        head,
         comparison=figures.comparison,
-        options=[
-            CarbonOption(
-                fulfilment=e.fulfilment.value,
-                mode=e.mode.value if e.mode else None,
-                central=e.central,
-                low=e.low,
-                high=e.high,
-                is_net_saving=e.is_net_saving,
-            )
-            for e in everything
-        ],
+        options=[figure_out(CarbonOption, e) for e in everything],
     )
 
 

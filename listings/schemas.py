@@ -8,6 +8,7 @@ from typing import Annotated, Any, Self
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from sqlmodel._compat import SQLModelConfig  # the type of model_config (not exported)
 
+from carbon.schemas import FigureOut
 from listings import photos as photo_store
 from listings.models import Condition, ListingBase, ListingStatus
 from resale.core import taxonomy
@@ -142,19 +143,13 @@ class CarbonOption(BaseModel):
     is_net_saving: bool
 
 
-class ListingCarbonOut(BaseModel):
+class ListingCarbonOut(FigureOut):
     """kg CO2e avoided by buying this item second-hand instead of new (the headline way)."""
 
-    central: float = Field(description="kg CO2e avoided; what a completed trade credits")
-    low: float
-    high: float
     unit: str = "kg CO2e"
-    is_net_saving: bool
-    statement: str
     fulfilment: str = Field(description="The way the headline figure counts (the better one)")
     mode: str | None
     method: str = Field(description="item_factor, or spend_based when no item factor exists")
-    methodology_version: str
     comparison: str | None = Field(description="Pickup nearby against shipping, in words")
     options: list[CarbonOption]
     methodology_url: str = "/api/v1/carbon/methodology"

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Response
 from sqlmodel import Session
 
+from carbon.schemas import figure_out
 from listings.models import Listing
 from resale.core.db import SessionDep
 from resale.core.fields import Id
@@ -117,15 +118,7 @@ def _carbon_out(session: Session, order: Order, viewer: User) -> TradeCarbonOut 
     if figure is None:
         return None
     share = service.carbon_share(session=session, order=order, user=viewer)
-    return TradeCarbonOut(
-        central=figure.central,
-        low=figure.low,
-        high=figure.high,
-        is_net_saving=figure.is_net_saving,
-        statement=figure.statement,
-        methodology_version=figure.methodology_version,
-        credited_kg=None if share is None else share / 1000,
-    )
+    return figure_out(TradeCarbonOut, figure, credited_kg=None if share is None else share / 1000)
 
 
 def load_order(order_id: Id, user: CurrentUser, session: SessionDep) -> Order:

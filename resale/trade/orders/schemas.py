@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from carbon.estimate import Fulfilment, TravelMode
+from carbon.schemas import FigureOut
 from resale.core.fields import Id
 from resale.trade.orders.actions import OrderAction
 from resale.trade.orders.models import OrderEventKind, OrderStatus
@@ -63,16 +64,10 @@ class OrderEventOut(BaseModel):
     created_at: datetime
 
 
-class TradeCarbonOut(BaseModel):
+class TradeCarbonOut(FigureOut):
     """What this trade avoids, as made (item, fulfilment, travel mode, distance)."""
 
-    central: float = Field(description="kg CO2e avoided (negative: the trade emits more)")
-    low: float
-    high: float
     unit: str = "kg CO2e"
-    is_net_saving: bool
-    statement: str
-    methodology_version: str
     credited_kg: float | None = Field(
         description="This person's share credited to their carbon account (once completed)"
     )
