@@ -91,7 +91,10 @@ WeightKg = Annotated[float, Field(gt=0, le=MAX_WEIGHT_KG), NotBoolean]
 ShippingCents = Annotated[int, Field(ge=0, le=100_000), NotBoolean]
 
 
-class ListingCreate(PointIn):
+# pydantic merges the two configs (the point rule's schema stays; tests/resale/test_openapi).
+class ListingCreate(ListingBase, PointIn):  # type: ignore[misc]
+    """A new listing: ListingBase's fields, each with the check a seller's input needs."""
+
     title: Title
     description: Description
     category: CategorySlug
@@ -104,7 +107,10 @@ class ListingCreate(PointIn):
 
 
 class ListingUpdate(PointIn):
-    """A partial change: only the fields sent are changed."""
+    """A partial change: ListingBase's fields, each optional; only those sent are changed.
+
+    Not a subclass of ListingBase: a field that may be left out cannot narrow one that is
+    always there (the SQLModel way: the update model stands alone)."""
 
     title: Title | None = None
     description: Description | None = None

@@ -70,6 +70,12 @@ def test_the_validators_limits_are_in_the_schema(document: dict[str, Any]) -> No
     price = schemas["ListingCreate"]["properties"]["price_cents"]
     assert (price["minimum"], price["maximum"]) == (100, 10_000_000)
     assert "tables" in schemas["ListingCreate"]["properties"]["category"]["enum"]
+    # lat and lon come together (PointIn's rule, kept beside ListingBase's fields)
+    for model in ("ListingCreate", "ListingUpdate"):
+        point_rule = schemas[model]["anyOf"]
+        assert point_rule[0]["required"] == ["lat", "lon"], model
+    weight = schemas["ListingCreate"]["properties"]["weight_kg"]["anyOf"][0]
+    assert (weight["exclusiveMinimum"], weight["maximum"]) == (0, 1000)
     name = schemas["UserCreate"]["properties"]["display_name"]
     assert (name["minLength"], name["maxLength"]) == (1, 50)
     [listing_id] = document["paths"]["/api/v1/listings/{listing_id}"]["get"]["parameters"][:1]
