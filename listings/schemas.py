@@ -8,13 +8,14 @@ from typing import Annotated, Any, Self
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from sqlmodel._compat import SQLModelConfig  # the type of model_config (not exported)
 
+from carbon import currencies
 from carbon.schemas import FigureOut
 from listings import photos as photo_store
 from listings.models import Condition, ListingBase, ListingStatus
 from resale.core import taxonomy
 from resale.core.fields import MAX_WEIGHT_KG, BoundedText, NotBoolean, PointIn, blank_to_none
 
-CURRENCIES = ("EUR", "GBP", "USD", "CHF", "SEK", "DKK", "PLN", "CZK")
+CURRENCIES = currencies.codes()  # carbon/data/currencies.csv: one table of currencies
 MIN_PRICE_CENTS = 100
 MAX_PRICE_CENTS = 10_000_000
 

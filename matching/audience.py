@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlmodel import Session
 
+from carbon import currencies
 from listings import activity, saved_searches
 from listings.models import Listing
 from matching import serving
 from matching.picks import (
     category_weights,
-    eur,
 )
 from resale.core import taxonomy
 from resale.users import service as users_service
@@ -69,7 +69,7 @@ def interested_buyers(*, session: Session, listing: Listing) -> Audience:
             radius_km=radius,
             item=str(listing.id) if listing.id is not None and served.knows(listing.id) else None,
             categories=category_weights(listing.category),
-            price=eur(listing.price_cents, listing.currency),
+            price=currencies.in_euros(listing.price_cents, listing.currency),
             exclude_users=[str(listing.seller_id)],
         )
         distances = [km for _, km, _ in people]

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.datastructures import QueryParams
 
+from carbon import currencies
 from listings import saved_searches
 from listings.models import Listing, ListingStatus
 from listings.schemas import ListingCard
@@ -20,7 +21,6 @@ from matching.picks import (
     SAVED_SEARCH,
     YOUR_CATEGORY,
     category_weights,
-    eur,
     shown,
 )
 from resale.core import taxonomy
@@ -69,7 +69,7 @@ def buyers_to_tell(*, session: Session, listing: Listing) -> dict[int, str]:
             radius_km=NOTIFY_RADIUS_KM,
             item=str(listing.id) if served.knows(listing.id) else None,
             categories=category_weights(listing.category),
-            price=eur(listing.price_cents, listing.currency),
+            price=currencies.in_euros(listing.price_cents, listing.currency),
             exclude_users=[str(listing.seller_id)],
             min_score=NOTIFY_MIN_SCORE,
         )

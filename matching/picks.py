@@ -9,7 +9,6 @@ from typing import Any
 
 from listings.schemas import ListingCard, Sort
 from listings.search import SearchQuery
-from matching.training import EUR_PER_UNIT
 from resale.core import taxonomy
 from resale.core.config import settings
 from resale.core.geo import rounded_km
@@ -121,7 +120,3 @@ def category_weights(category: str) -> dict[str, float]:
         for sibling in taxonomy.children(leaf.parent):
             weights.setdefault(sibling.slug, 0.5)
     return weights
-
-
-def eur(cents: int, currency: str) -> float:
-    return cents / 100.0 * EUR_PER_UNIT.get(currency, 1.0)

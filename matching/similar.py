@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from sqlmodel import Session
 
+from carbon import currencies
 from listings import activity
 from listings.models import Listing, ListingStatus
 from listings.schemas import ListingCard, Sort
@@ -22,7 +23,6 @@ from matching.picks import (
     SIMILAR_ITEM,
     Pick,
     Picks,
-    eur,
     nearby_query,
     ordered,
     published_key,
@@ -133,8 +133,8 @@ class _Likeness:
         score += 0.5 if same_brand else 0.0
         if same_leaf or overlap >= 0.25 or same_brand:
             reasons.append(SIMILAR_ITEM)
-        price = eur(listing.price_cents, listing.currency)
-        ratio = eur(card.price_cents, card.currency) / price if price > 0 else 0.0
+        price = currencies.in_euros(listing.price_cents, listing.currency)
+        ratio = currencies.in_euros(card.price_cents, card.currency) / price if price > 0 else 0.0
         if ratio > 0:
             score += 0.5 * math.exp(-abs(math.log(ratio)))
         if card.distance_km is not None:

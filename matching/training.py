@@ -50,6 +50,7 @@ import numpy.typing as npt
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from carbon import currencies
 from listings import activity as listings_activity
 from matching.baselines import PopularityBaseline
 from matching.core import IntArray, Interactions, ItemTable, Query, Request
@@ -63,18 +64,6 @@ FORMAT = 1
 ARTIFACT_NAME = "matching.joblib"
 METADATA_NAME = "matching.json"
 WEIGHTS = {"view": 1.0, "favorite": 3.0, "order": 5.0}
-# Rough euro value of each listing currency: the price feature compares a listing's
-# price with what a buyer usually looks at, so a few per cent do not matter.
-EUR_PER_UNIT = {
-    "EUR": 1.0,
-    "GBP": 1.17,
-    "USD": 0.92,
-    "CHF": 1.05,
-    "SEK": 0.088,
-    "DKK": 0.134,
-    "PLN": 0.23,
-    "CZK": 0.04,
-}
 # The marketplace's settings: the evaluation defaults (ModelConfig()) with fewer
 # candidates per list and half as many (twice as large) boosting steps. On a synthetic
 # marketplace of 300,000 events and 130,000 listings the held-out Recall@10 stayed
@@ -238,7 +227,7 @@ def _load_items(session: Session) -> _FoundItems:
     categories = sorted({r[3] for r in rows})
     category_code = {c: i for i, c in enumerate(categories)}
     category = np.array([category_code[r[3]] for r in rows], dtype=np.int64)
-    price = np.array([r[4] / 100.0 * EUR_PER_UNIT.get(r[5], 1.0) for r in rows], dtype=np.float64)
+    price = np.array([currencies.in_euros(r[4], r[5]) for r in rows], dtype=np.float64)
     status = [r[6] for r in rows]
     items = ItemTable(
         ids=[str(i) for i in listing_ids.tolist()],

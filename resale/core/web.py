@@ -29,7 +29,7 @@ TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
 FLASH_COOKIE = "resale_flash"
 
-CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
+CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "CNY": "¥"}
 
 
 def format_money(cents: int, currency: str) -> str:

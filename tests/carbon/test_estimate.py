@@ -298,6 +298,24 @@ def test_the_largest_inputs_allowed_still_give_finite_figures(fulfilment: str) -
         assert all(math.isfinite(x) for x in figures), category
 
 
+def test_a_price_in_yuan_is_converted_at_the_ecb_rate() -> None:
+    suit = estimate(
+        category="men-suits",
+        price_cents=60_000,
+        currency="CNY",
+        weight_kg=None,
+        fulfilment="pickup",
+        mode="walk_bike",
+        distance_km=1,
+    )
+    usd = 600 / 7.0788 * FS.currencies["USD"].units_per_eur
+    assert math.isclose(
+        suit.breakdown.new_item.central, usd * FS.spend["apparel"].kg_co2e_per_usd, abs_tol=1e-6
+    )
+    assert suit.factors["spend"]["currency"]["currency"] == "CNY"
+    assert "ecb_fx_2022" in {source.id for source in suit.sources}
+
+
 def test_spend_based_fallback_is_flagged_and_needs_a_price() -> None:
     suit = estimate(
         category="men-suits",

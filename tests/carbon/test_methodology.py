@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import shutil
 from pathlib import Path
 
@@ -63,10 +64,21 @@ def test_item_rows_without_an_item_figure_fall_back_on_spend() -> None:
     assert {"phones", "women-jeans", "sofas", "washing-machines", "books"}.isdisjoint(spend)
 
 
-def test_sources_cover_every_currency_a_listing_can_use() -> None:
+def test_listings_take_the_currencies_of_the_one_table_yuan_included() -> None:
+    from carbon import currencies
     from listings.schemas import CURRENCIES
 
-    assert set(CURRENCIES) <= set(load_factors().currencies)
+    fs = load_factors()
+    assert tuple(fs.currencies) == CURRENCIES and CURRENCIES[0] == "EUR"
+    yuan = fs.currencies["CNY"]
+    assert (yuan.units_per_eur, yuan.source_ids, yuan.basis) == (
+        7.0788,
+        ("ecb_fx_2022",),
+        "published",
+    )
+    assert fs.versions[-1].version == "2026.12" and "CNY" in fs.versions[-1].changes
+    assert math.isclose(currencies.in_euros(70_788, "CNY"), 100.0)  # ¥707.88 is €100
+    assert currencies.in_euros(1250, "EUR") == 12.5
 
 
 def test_version_is_the_human_version_and_a_content_hash() -> None:

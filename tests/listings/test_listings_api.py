@@ -254,6 +254,15 @@ def test_currency_is_normalised(client: TestClient, seller_headers: dict[str, st
     assert create(client, seller_headers, currency="gbp")["currency"] == "GBP"
 
 
+def test_a_price_in_yuan_is_taken_and_shown_with_its_sign(
+    client: TestClient, seller_headers: dict[str, str]
+) -> None:
+    body = create(client, seller_headers, currency="cny", price_cents=80_000)
+    assert (body["currency"], body["price_cents"]) == ("CNY", 80_000)
+    page = client.get(f"/listings/{body['id']}", headers=seller_headers)
+    assert "¥800" in page.text
+
+
 def test_publish_without_photo_is_422_naming_photos(
     client: TestClient, session: Session, seller_headers: dict[str, str]
 ) -> None:

@@ -30,6 +30,7 @@ from resale.trade.orders import webhooks
 from resale.trade.orders.models import Order, OrderEvent, OrderEventKind, OrderStatus
 from resale.trade.payments.dependencies import gateway_dependency
 from resale.trade.payments.dev_gateway import DevGateway
+from resale.trade.payments.gateway import PaymentStatus
 from resale.trade.payments.models import PaymentEvent
 from resale.trade.payments.stripe_gateway import StripeGateway
 from resale.users.models import User
@@ -40,6 +41,7 @@ from tests.trade.payments.conftest import (
     CARD_OK,
     WEBHOOK_PATH,
     WEBHOOK_SECRET,
+    StripeFront,
     card,
     event_payload,
     free_port,
@@ -134,6 +136,31 @@ def test_a_signed_payment_succeeded_event_marks_the_order_paid(
         "payment_intent.succeeded",
         order.payment_ref,
     )
+
+
+def test_a_yuan_order_is_charged_in_fen(
+    session: Session,
+    stripe_gateway: StripeGateway,
+    stripe_client: stripe.StripeClient,
+    front: StripeFront,
+) -> None:
+    seller, buyer = make_user(session), make_user(session)
+    bike = make_listing(session, seller, photos=0, price_cents=80_000, currency="CNY")
+    assert bike.id is not None
+    order, created, payment = orders_service.buy(
+        session=session,
+        buyer=buyer,
+        listing_id=bike.id,
+        fulfilment=Fulfilment.PICKUP,
+        gateway=stripe_gateway,
+        payment_method=card(stripe_client, CARD_OK),
+    )
+    assert created and payment.status is PaymentStatus.SUCCEEDED
+    assert (order.total_cents, order.currency, order.status) == (80_000, "CNY", OrderStatus.PAID)
+    [sent] = front.posts("/v1/payment_intents")
+    assert (sent.form["amount"], sent.form["currency"]) == ("80000", "cny")  # ¥800.00 in fen
+    intent = stripe_client.v1.payment_intents.retrieve(payment.ref)
+    assert (intent.amount, intent.currency) == (80_000, "cny")
 
 
 def test_a_replayed_webhook_is_answered_as_a_duplicate_and_changes_nothing(
