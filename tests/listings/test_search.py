@@ -144,6 +144,36 @@ def test_accents_do_not_matter(session: Session, seller: User, query: str, text:
     assert found(session, q=query) == [lid(hit)]
 
 
+@pytest.mark.parametrize(
+    ("query", "text"),
+    [
+        ("自行车", "九成新 山地自行车 捷安特"),
+        ("山地自行车", "捷安特山地自行车九成新"),  # no spaces: found however the text is cut
+        ("自行車", "九成新 山地自行车 捷安特"),  # traditional finds simplified
+        ("自行车", "兒童自行車"),  # and simplified finds traditional
+        ("九成新 沙发", "布艺沙发，九成新"),
+        ("128 gb", "iPhone 12 国行 128G"),
+        ("128G", "Pixel 7, 128 GB"),
+        ("１２８ｇｂ", "Phone 128GB"),  # full-width
+        ("ＩＫＥＡ", "IKEA Poäng armchair"),
+    ],
+)
+def test_chinese_full_width_traditional_and_units_fold(
+    session: Session, seller: User, query: str, text: str
+) -> None:
+    hit = listing(session, seller, title=text, description="As pictured.")
+    listing(session, seller, title="Oak dining set 64 GB", description="As pictured.")
+    listing(session, seller, title="实木餐桌 自行提货", description="八成新")
+    assert found(session, q=query) == [lid(hit)]
+
+
+def test_a_chinese_word_that_is_not_there_finds_nothing(session: Session, seller: User) -> None:
+    listing(session, seller, title="九成新 山地自行车 捷安特", description="自提")
+    listing(session, seller, title="Oak dining set", description="As pictured.")
+    assert found(session, q="沙发") == []
+    assert found(session, q="电动自行车") == []  # 电动 is not in it
+
+
 def test_every_word_must_match(session: Session, seller: User) -> None:
     both = listing(session, seller, title="Red velvet sofa", description="Comfy.")
     listing(session, seller, title="Red chair", description="Comfy.")
@@ -161,7 +191,7 @@ def test_stop_words_do_not_block_a_match(session: Session, seller: User) -> None
 
 def test_only_stop_words_or_punctuation_is_an_empty_query(session: Session, seller: User) -> None:
     everything = {lid(listing(session, seller, title=f"Lamp {n}")) for n in range(3)}
-    for q in ("", "   ", "the a of", '"* OR - ( :', "«»…"):
+    for q in ("", "   ", "the a of", '"* OR - ( :', "«»…", "的", "，。！"):
         assert set(found(session, q=q)) == everything, q
 
 

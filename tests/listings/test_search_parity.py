@@ -254,3 +254,61 @@ def test_model_codes_match_the_same_listings_on_both_databases(
         want["filter 2e5b"] = ["2e5b"]
         assert found[0] == want, "SQLite"
         assert found[1] == want, "PostgreSQL"
+
+
+CHINESE = {
+    "bike": ("九成新 山地自行车 捷安特", "捷安特", "自提，可小刀"),
+    "sofa": ("布艺沙发 三人位", None, "九成新，自提"),
+    "phone_cn": ("iPhone 12 国行 128G", "Apple", "电池健康 87%"),
+    "kids_bike": ("自行車 兒童", None, "八成新"),  # written in traditional characters
+    "phone_en": ("Apple iPhone 12, 128 GB", None, "Used, in good shape"),
+    "helmet": ("山地车 头盔", None, "全新"),
+}
+CHINESE_QUERIES = {
+    "自行车": ["bike", "kids_bike"],
+    "自行車": ["bike", "kids_bike"],  # traditional finds simplified, and back
+    "山地自行车": ["bike"],
+    "山地": ["bike", "helmet"],
+    "九成新": ["bike", "sofa"],
+    "沙发": ["sofa"],
+    "捷安特 自行车": ["bike"],
+    "iphone 国行": ["phone_cn"],
+    "128 gb": ["phone_cn", "phone_en"],
+    "128gb": ["phone_cn", "phone_en"],
+    "128G": ["phone_cn", "phone_en"],
+    "１２８ＧＢ": ["phone_cn", "phone_en"],  # full-width
+    "电脑": [],
+}
+
+
+def test_chinese_and_mixed_words_match_the_same_listings_on_both_databases(
+    sqlite_engine: Engine, postgresql_engine: Engine
+) -> None:
+    from listings.search.match import matches
+
+    with both_databases(sqlite_engine, postgresql_engine) as sessions:
+        found = []
+        for session in sessions:
+            seller = make_user(session)
+            made = {
+                name: make_listing(
+                    session, seller, title=title, brand=brand, description=text, photos=0
+                )
+                for name, (title, brand, text) in CHINESE.items()
+            }
+            names = {listing.id: name for name, listing in made.items()}
+            results: dict[str, list[str]] = {}
+            for q in CHINESE_QUERIES:
+                query = SearchQuery(q=q, limit=100)
+                got = sorted(names[c.id] for c in search(session=session, query=query).items)
+                by_rule = sorted(
+                    name
+                    for name, listing in made.items()
+                    if matches(query, listing, has_photos=False)
+                )
+                assert got == by_rule, f"{q}: the SQL and the Python predicate differ"
+                results[q] = got
+            found.append(results)
+        want = {q: sorted(names) for q, names in CHINESE_QUERIES.items()}
+        assert found[0] == want, "SQLite"
+        assert found[1] == want, "PostgreSQL"
