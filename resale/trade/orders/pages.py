@@ -191,9 +191,8 @@ def _start_payment(
             gateway=gateway,
             return_url=_order_url(request, order),
         )
-    except ResaleError as exc:
-        # Nothing was changed by the attempt; the order (and its hold) stays.
-        return web.redirect(f"/orders/{order.id}", flash=exc.message, kind="error")
+    except ResaleError as exc:  # the order (and its hold) stays as it was
+        return web.refused(session, exc, f"/orders/{order.id}")
     return _after_payment(order, payment)
 
 
