@@ -16,9 +16,16 @@ and every pair of neighbouring characters (``山地自行车``: 山, 地, ..., �
 listing has the word, however its own text would be cut. The words of a query
 may stand anywhere in the listing, as Latin words may.
 
+Pinyin: the same Han text is also indexed by the toneless pinyin of each character and
+of each pair (``自行车``: zi, xing, che, zixing, xingche; pypinyin reads a character in
+its phrase), in a class of its own. A query word that pinyin can spell (``zixingche``,
+or ``zi``, ``xing``, ``che`` apart) finds a listing by its own letters or by those
+pinyin pairs; matched only through pinyin, it weighs as a word of the description, so
+listings that have the very word rank above those found by its sound.
+
 A listing's search document holds each term once per class, marked by a
 leading letter: ``t`` (in the title), ``b`` (in the brand), ``a`` (anywhere:
-title, brand or description). Every token starts with its class letter, so no
+title, brand or description), ``p`` (pinyin, anywhere). Every token starts with its class letter, so no
 term can pass for another class, and "the word is in the title" is a question
 the full-text index answers by itself (search ranks without reading rows).
 """
@@ -30,10 +37,15 @@ import re
 import threading
 import unicodedata
 from functools import lru_cache
+from itertools import pairwise
+from typing import NamedTuple
 
 import jieba
 import snowballstemmer
 import zhconv
+from pypinyin import Style, lazy_pinyin
+from pypinyin.pinyin_dict import pinyin_dict
+from pypinyin.style import convert
 
 # Letters that do not decompose into a base letter plus an accent.
 _SPECIAL = str.maketrans(
@@ -89,7 +101,7 @@ STOPWORDS = frozenset(
 # Chinese words that say nothing about an item ("of", "and", "or"...), dropped from queries.
 CHINESE_STOPWORDS = frozenset(["的", "了", "和", "与", "及", "或", "是", "在"])
 MAX_QUERY_TERMS = 8
-TITLE, BRAND, ANYWHERE = "t", "b", "a"
+TITLE, BRAND, ANYWHERE, PINYIN = "t", "b", "a", "p"
 
 
 def fold(text: str) -> str:
@@ -102,18 +114,19 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def _latin_terms(words: list[str]) -> list[str]:
-    """Stemmed words, each number joined with the storage unit that follows it."""
-    out: list[str] = []
+def _latin_terms(words: list[str]) -> list[tuple[str, str]]:
+    """(term, the word it came from): stemmed words, each number joined with the storage
+    unit that follows it."""
+    out: list[tuple[str, str]] = []
     i = 0
     while i < len(words):
         word = words[i]
         if word.isdigit() and i + 1 < len(words) and words[i + 1] in UNITS:
-            out.append(word + UNITS[words[i + 1]])
+            out.append((word + UNITS[words[i + 1]], word))
             i += 2
             continue
         joined = _NUMBER_UNIT.fullmatch(word)
-        out.append(joined[1] + UNITS[joined[2]] if joined else stem(word))
+        out.append((joined[1] + UNITS[joined[2]] if joined else stem(word), word))
         i += 1
     return out
 
@@ -138,6 +151,40 @@ def _chinese_words(run: str) -> list[str]:
     return [w for w in jieba.lcut(run, HMM=False) if w.strip()]
 
 
+@lru_cache(maxsize=1)
+def _syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable pypinyin knows, those with a vowel (not m, n, ng)."""
+    found = {
+        convert(tone, Style.NORMAL, strict=True)
+        for tones in pinyin_dict.values()
+        for tone in tones.split(",")
+    }
+    return frozenset(
+        s for s in found if s.isascii() and s.isalpha() and any(v in s for v in "aeiouv")
+    )
+
+
+@lru_cache(maxsize=50_000)
+def spelled_in_pinyin(word: str) -> tuple[str, ...]:
+    """``zixingche`` -> (zi, xing, che): the fewest pinyin syllables that spell a word of
+    letters, or () when none do."""
+    if not word.isascii() or not word.isalpha():
+        return ()
+    syllables = _syllables()
+    best: list[tuple[str, ...] | None] = [(), *([None] * len(word))]
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 6), end):
+            before, now = best[start], best[end]
+            fits = before is not None and word[start:end] in syllables
+            if fits and before is not None and (now is None or len(before) + 1 < len(now)):
+                best[end] = (*before, word[start:end])
+    return best[-1] or ()
+
+
+def _syllables_and_pairs(syllables: list[str]) -> list[str]:
+    return [*syllables, *(a + b for a, b in pairwise(syllables))]
+
+
 def _runs(text: str) -> list[str]:
     return _RUN.findall(fold(text))
 
@@ -152,49 +199,86 @@ def stem(word: str) -> str:
     return word if any(ch.isdigit() for ch in word) else str(_stemmer.stemWord(word))
 
 
-def terms(text: str | None) -> list[str]:
-    """The terms a text is indexed by, in order: stemmed words, and for Chinese every
-    character and pair of neighbouring characters."""
+class Word(NamedTuple):
+    """A word of a query: the term the listing must have (class ``a``), or else, for a
+    word pinyin can spell, every one of its pinyin pairs (class ``p``)."""
+
+    term: str
+    pinyin: tuple[str, ...] = ()
+
+
+def _indexed(text: str | None) -> tuple[list[str], list[str]]:
+    """(terms, pinyin terms) of a text, in order."""
     if not text:
-        return []
+        return [], []
     out: list[str] = []
+    pinyin: list[str] = []
     latin: list[str] = []
     for run in _runs(text):
         if _is_han(run):
-            out += _latin_terms(latin)
+            out += [term for term, _ in _latin_terms(latin)]
             latin = []
             out += _characters_and_pairs(run)
+            pinyin += _syllables_and_pairs(lazy_pinyin(run))
         else:
             latin.append(run)
-    return out + _latin_terms(latin)
+    return out + [term for term, _ in _latin_terms(latin)], pinyin
+
+
+def terms(text: str | None) -> list[str]:
+    """The terms a text is indexed by, in order: stemmed words, and for Chinese every
+    character and pair of neighbouring characters."""
+    return _indexed(text)[0]
+
+
+def _pinyin_pairs(word: str) -> tuple[str, ...]:
+    syllables = spelled_in_pinyin(word)
+    return tuple(
+        syllables
+        if len(syllables) == 1
+        else _syllables_and_pairs(list(syllables))[len(syllables) :]
+    )
+
+
+def query_words(query: str) -> list[Word]:
+    """The distinct words a search looks for (all must match), stop words left out."""
+    found: list[Word] = []
+    latin: list[str] = []
+
+    def flush() -> None:
+        found.extend(Word(term, _pinyin_pairs(word)) for term, word in _latin_terms(latin))
+        latin.clear()
+
+    for run in _runs(query):
+        if _is_han(run):
+            flush()
+            for word in _chinese_words(run):
+                if word not in CHINESE_STOPWORDS:
+                    found.extend(Word(pair) for pair in _pairs(word))
+        elif run not in STOPWORDS:
+            latin.append(run)
+    flush()
+    return list({word.term: word for word in reversed(found)}.values())[::-1][:MAX_QUERY_TERMS]
 
 
 def query_terms(query: str) -> list[str]:
-    """The distinct terms a search looks for (all must match), stop words left out."""
-    found: list[str] = []
-    latin: list[str] = []
-    for run in _runs(query):
-        if _is_han(run):
-            found += _latin_terms(latin)
-            latin = []
-            for word in _chinese_words(run):
-                if word not in CHINESE_STOPWORDS:
-                    found += _pairs(word)
-        elif run not in STOPWORDS:
-            latin.append(run)
-    found += _latin_terms(latin)
-    return list(dict.fromkeys(found))[:MAX_QUERY_TERMS]
+    """The terms of ``query_words``: what the listing's own text must have."""
+    return [word.term for word in query_words(query)]
 
 
 def search_document(title: str | None, brand: str | None, description: str | None) -> str:
     """The tokens a listing is indexed by: its terms, each once per class they occur in."""
-    title_terms = dict.fromkeys(terms(title))
-    brand_terms = dict.fromkeys(terms(brand))
-    all_terms = dict.fromkeys([*title_terms, *brand_terms, *terms(description)])
+    title_terms, title_pinyin = _indexed(title)
+    brand_terms, brand_pinyin = _indexed(brand)
+    body_terms, body_pinyin = _indexed(description)
+    in_title, in_brand = dict.fromkeys(title_terms), dict.fromkeys(brand_terms)
+    anywhere = dict.fromkeys([*in_title, *in_brand, *body_terms])
+    pinyin = dict.fromkeys([*title_pinyin, *brand_pinyin, *body_pinyin])
     return " ".join(
         [
-            *(TITLE + t for t in title_terms),
-            *(BRAND + t for t in brand_terms),
-            *(ANYWHERE + t for t in all_terms),
+            *(TITLE + t for t in in_title),
+            *(BRAND + t for t in in_brand),
+            *(ANYWHERE + t for t in anywhere),
+            *(PINYIN + t for t in pinyin),
         ]
     )

@@ -7,7 +7,8 @@ from __future__ import annotations
 from listings.models import Listing, ListingStatus
 from listings.search.query import SearchQuery
 from listings.text import ANYWHERE as MARK_ANY
-from listings.text import query_terms
+from listings.text import PINYIN as MARK_PINYIN
+from listings.text import query_words
 from resale.core import taxonomy
 from resale.core.geo import haversine_km
 
@@ -28,11 +29,15 @@ def matches(query: SearchQuery, listing: Listing, *, has_photos: bool) -> bool:
         return False
     if query.with_photos and not has_photos:
         return False
-    words = query_terms(query.q)
+    words = query_words(query.q)
     if words:
         tokens = set(listing.search_doc.split())
-        if any(f"{MARK_ANY}{term}" not in tokens for term in words):
-            return False
+        for word in words:
+            by_pinyin = bool(word.pinyin) and all(
+                f"{MARK_PINYIN}{p}" in tokens for p in word.pinyin
+            )
+            if f"{MARK_ANY}{word.term}" not in tokens and not by_pinyin:
+                return False
     if query.radius_km is not None and query.lat is not None and query.lon is not None:
         if listing.lat is None or listing.lon is None:
             return False

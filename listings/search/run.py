@@ -58,7 +58,7 @@ from listings.search.sql import (
 )
 from listings.text import BRAND as MARK_BRAND
 from listings.text import TITLE as MARK_TITLE
-from listings.text import query_terms
+from listings.text import query_words
 from resale.core import taxonomy
 from resale.core.geo import bounding_box
 
@@ -123,13 +123,14 @@ class _Search:
         self.since = since
         self.not_seller_id = not_seller_id
         self.backend = session.get_bind().dialect.name
-        self.terms = query_terms(query.q)
+        self.words = query_words(query.q)
+        self.terms = [word.term for word in self.words]
         self.after = _decode_cursor(query.cursor, query.sort) if query.cursor else None
         self._counts: dict[str, int] = {}
         self._tiered: bool | None = None
         params: dict[str, Any] = {}
         if self.terms:
-            params["words"] = _all_words(self.backend, self.terms)
+            params["words"] = _all_words(self.backend, self.words)
             for i, t in enumerate(self.terms):
                 params[f"title_{i}"] = f"% {MARK_TITLE}{t} %"
                 params[f"brand_{i}"] = f"% {MARK_BRAND}{t} %"
@@ -164,7 +165,7 @@ class _Search:
             return [_Slice()]  # (effective() turns this into "newest")
         if self.terms and not tiered:
             return [_Slice(0.0, query.radius_km)]  # few matches: rank them all at once
-        tiers = _tiers(self.backend, self.terms) if tiered else [(0, None)]
+        tiers = _tiers(self.backend, self.words) if tiered else [(0, None)]
         buckets = (
             _buckets(query.radius_km) if query.has_point else [(0, 0.0, query.radius_km, True)]
         )

@@ -24,7 +24,9 @@ from listings.schemas import Sort
 from listings.search.cursor import _KEY_KINDS
 from listings.text import ANYWHERE as MARK_ANY
 from listings.text import BRAND as MARK_BRAND
+from listings.text import PINYIN as MARK_PINYIN
 from listings.text import TITLE as MARK_TITLE
+from listings.text import Word
 from resale.core.geo import EARTH_RADIUS_KM
 from resale.users.models import User
 
@@ -341,31 +343,50 @@ def _match_count_statement(backend: str) -> sa.Select[Any]:
 _WEIGHTS = ((MARK_TITLE, TITLE_WEIGHT), (MARK_BRAND, BRAND_WEIGHT), (MARK_ANY, BODY_WEIGHT))
 
 
-def _word_class(backend: str, term: str, mark: str) -> str:
-    """A term whose best class is ``mark``: in it, and in no better class."""
+def _pinyin(backend: str, word: Word) -> str:
+    """Every pinyin pair of the word (class ``p``)."""
+    if backend == "sqlite":
+        return "(" + " AND ".join(f'"{MARK_PINYIN}{p}"' for p in word.pinyin) + ")"
+    return "(" + " & ".join(f"{MARK_PINYIN}{p}" for p in word.pinyin) + ")"
+
+
+def _word_class(backend: str, word: Word, mark: str) -> str:
+    """A word whose best class is ``mark``: in it, and in no better class. Found only by
+    its pinyin, a word counts as one of the description (``a``)."""
+    term = word.term
     better = {MARK_TITLE: [], MARK_BRAND: [MARK_TITLE], MARK_ANY: [MARK_TITLE, MARK_BRAND]}[mark]
     if backend == "sqlite":
         text = f'"{mark}{term}"'
         for other in better:
             text = f'{text} NOT "{other}{term}"'
-        return f"({text})" if better else text
+        found = f"({text})" if better else text
+        if mark == MARK_ANY and word.pinyin:
+            found = f'({found} OR ({_pinyin(backend, word)} NOT "{MARK_ANY}{term}"))'
+        return found
     parts = [f"{mark}{term}", *(f"!{other}{term}" for other in better)]
-    return f"({' & '.join(parts)})" if better else parts[0]
+    found = f"({' & '.join(parts)})" if better else parts[0]
+    if mark == MARK_ANY and word.pinyin:
+        found = f"({found} | ({_pinyin(backend, word)} & !{MARK_ANY}{term}))"
+    return found
 
 
-def _all_words(backend: str, terms: Sequence[str]) -> str:
-    """Every term somewhere in the listing."""
-    if backend == "sqlite":
-        return " AND ".join(f'"{MARK_ANY}{t}"' for t in terms)
-    return " & ".join(f"{MARK_ANY}{t}" for t in terms)
+def _all_words(backend: str, words: Sequence[Word]) -> str:
+    """Every word somewhere in the listing: its term, or else all its pinyin pairs."""
+    either, both = (" OR ", " AND ") if backend == "sqlite" else (" | ", " & ")
+    quote = '"' if backend == "sqlite" else ""
+    parts = []
+    for word in words:
+        own = f"{quote}{MARK_ANY}{word.term}{quote}"
+        parts.append(f"({own}{either}{_pinyin(backend, word)})" if word.pinyin else own)
+    return both.join(parts)
 
 
-def _tiers(backend: str, terms: Sequence[str]) -> list[tuple[int, str]]:
+def _tiers(backend: str, words: Sequence[Word]) -> list[tuple[int, str]]:
     """(relevance, expression) for every relevance the words can have, highest first."""
     by_score: dict[int, list[str]] = {}
-    for combo in product(_WEIGHTS, repeat=len(terms)):
+    for combo in product(_WEIGHTS, repeat=len(words)):
         score = sum(weight for _, weight in combo)
-        parts = [_word_class(backend, t, mark) for t, (mark, _) in zip(terms, combo, strict=True)]
+        parts = [_word_class(backend, w, mark) for w, (mark, _) in zip(words, combo, strict=True)]
         joiner = " AND " if backend == "sqlite" else " & "
         by_score.setdefault(score, []).append(f"({joiner.join(parts)})")
     either = " OR " if backend == "sqlite" else " | "

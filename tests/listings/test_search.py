@@ -174,6 +174,21 @@ def test_a_chinese_word_that_is_not_there_finds_nothing(session: Session, seller
     assert found(session, q="电动自行车") == []  # 电动 is not in it
 
 
+@pytest.mark.parametrize("query", ["zixingche", "zi xing che", "ZiXingChe", "shandi zixingche"])
+def test_pinyin_finds_the_characters(session: Session, seller: User, query: str) -> None:
+    bike = listing(session, seller, title="九成新 山地自行车 捷安特", description="自提")
+    listing(session, seller, title="布艺沙发", description="九成新")
+    listing(session, seller, title="Oak dining set", description="As pictured.")
+    assert found(session, q=query) == [lid(bike)]
+
+
+def test_the_very_word_ranks_above_a_match_by_its_sound(session: Session, seller: User) -> None:
+    by_sound = listing(session, seller, title="山地自行车", description="九成新")
+    by_letters = listing(session, seller, title="Zixingche poster, framed", description="Print.")
+    assert found(session, q="zixingche") == [lid(by_letters), lid(by_sound)]
+    assert found(session, q="sofa") == []  # pinyin cannot spell it: a Latin word only
+
+
 def test_every_word_must_match(session: Session, seller: User) -> None:
     both = listing(session, seller, title="Red velvet sofa", description="Comfy.")
     listing(session, seller, title="Red chair", description="Comfy.")

@@ -1,8 +1,8 @@
-"""search documents rebuilt: Chinese characters and pairs, folded forms, numbers with units
+"""search documents rebuilt: Chinese characters, pairs and pinyin; folded forms; units
 
-The tokenizer (listings.text) now indexes Han text, folds full-width and traditional
-forms, and joins a number with its storage unit; every stored document is rebuilt with
-it, in batches by id. Downgrading keeps the documents: the older tokenizer is gone, and
+The tokenizer (listings.text) now indexes Han text (its characters, pairs of characters
+and their pinyin), folds full-width and traditional forms, and joins a number with its
+storage unit; every stored document is rebuilt with it, in batches by id. Downgrading keeps the documents: the older tokenizer is gone, and
 its queries still find what they found (its terms are among the new ones, except numbers
 written apart from their unit).
 
