@@ -12,6 +12,8 @@ loading the page's listings, photos and sellers) and of the very same SQL
 statements sent through the bare driver (captured while our layer ran), and
 their ratio. Both are timed on warm pages (a recording run reads them first), in
 alternating order, so the ratio is the cost of our layer, not of cache misses.
+A tenth of the generated listings are written in Chinese (CHINESE_SHARE), for the
+"chinese text" and "pinyin text" shapes.
 """
 
 from __future__ import annotations
@@ -92,6 +94,30 @@ QUERIES = [
 ]
 
 
+# A Chinese share of the market, written as people there write them, for the Chinese
+# and pinyin shapes: (category, the item, brands).
+CHINESE_SHARE = 0.1
+CHINESE_ITEMS = [
+    ("mountain-bikes", "山地自行车", ("捷安特", "美利达")),
+    ("city-bikes", "自行车", ("永久", "凤凰")),
+    ("e-bikes", "电动自行车", ("小牛", "雅迪")),
+    ("phones", "手机", ("小米", "华为", "苹果")),
+    ("laptops", "笔记本电脑", ("联想", "华为")),
+    ("sofas", "布艺沙发", ("宜家", "顾家")),
+    ("tables", "实木餐桌", ("宜家",)),
+    ("chairs", "人体工学办公椅", ("西昊",)),
+    ("strollers", "婴儿推车", ("好孩子",)),
+    ("textbooks", "考研教材", ("新东方",)),
+    ("washing-machines", "滚筒洗衣机", ("海尔", "小天鹅")),
+    ("coffee-machines", "咖啡机", ("德龙",)),
+    ("game-consoles", "游戏机", ("任天堂", "索尼")),
+]
+CHINESE_CONDITIONS = ("全新", "九五新", "九成新", "八成新", "七成新")
+CHINESE_EXTRAS = ("自提", "可小刀", "包邮", "同城面交", "不议价", "成色很好", "搬家急出")
+CHINESE_QUERIES = ["自行车", "沙发", "小米 手机", "九成新 自行车", "洗衣机", "笔记本电脑"]
+PINYIN_QUERIES = ["zixingche", "shafa", "xiyiji", "shouji", "shandi zixingche"]
+
+
 # --- generating ---------------------------------------------------------------------
 
 
@@ -130,15 +156,22 @@ def _rows(n: int, users: int, seed: int) -> Iterator[dict[str, Any]]:
             area=place_name.split(",")[0],
         )
         created = start + timedelta(seconds=i * step + rng.uniform(0, 3600))
+        title, description, brand = item.title, item.description, item.brand
+        if rng.random() < CHINESE_SHARE:
+            slug, thing, brands = rng.choice(CHINESE_ITEMS)
+            brand = rng.choice(brands)
+            title = f"{rng.choice(CHINESE_CONDITIONS)} {brand} {thing}"
+            description = "，".join(rng.sample(CHINESE_EXTRAS, 2)) + "。"
+            currency = "CNY"
         yield {
             "seller_id": rng.randint(1, users),
-            "title": item.title,
-            "description": item.description,
+            "title": title,
+            "description": description,
             "category": slug,
             "condition": condition.value,
             "price_cents": item.price_cents,
             "currency": currency,
-            "brand": item.brand,
+            "brand": brand,
             "weight_kg": item.weight_kg,
             "place_name": place_name,
             "lat": lat,
@@ -147,7 +180,7 @@ def _rows(n: int, users: int, seed: int) -> Iterator[dict[str, Any]]:
             "created_at": created,
             "updated_at": created,
             "published_at": created + timedelta(minutes=rng.uniform(1, 600)),
-            "search_doc": search_document(item.title, item.brand, item.description),
+            "search_doc": search_document(title, brand, description),
         }
 
 
@@ -297,6 +330,14 @@ def _text(rng: random.Random) -> SearchQuery:
     return SearchQuery(q=rng.choice(QUERIES)[0])
 
 
+def _chinese(rng: random.Random) -> SearchQuery:
+    return SearchQuery(q=rng.choice(CHINESE_QUERIES))
+
+
+def _pinyin(rng: random.Random) -> SearchQuery:
+    return SearchQuery(q=rng.choice(PINYIN_QUERIES))
+
+
 def _text_category_10km(rng: random.Random) -> SearchQuery:
     q, parent = rng.choice(QUERIES)
     lat, lon = _place(rng)
@@ -327,6 +368,8 @@ def _empty_25km_newest(rng: random.Random) -> SearchQuery:
 
 SHAPES = [
     Shape("text", _text),
+    Shape("chinese text", _chinese),
+    Shape("pinyin text", _pinyin),
     Shape("text+category+10km", _text_category_10km),
     Shape("filters+5km nearest", _filters_5km_nearest),
     Shape("empty+25km newest", _empty_25km_newest),
