@@ -9,19 +9,19 @@ traditional characters become simplified (zhconv: ``自行車`` is ``自行车``
 accents go. A number and its storage unit are one term: ``128 gb``, ``128gb``
 and ``128G`` are all ``128gb``. Latin words are stemmed (English Snowball).
 
-Chinese has no spaces, so a run of Han characters is indexed by every character
-and every pair of neighbouring characters (``山地自行车``: 山, 地, ..., 山地, 地自,
-自行, 行车). A query is cut into words by jieba, and each word asks for its pairs
-(or its one character): ``自行车`` asks for 自行 and 行车, found wherever the
-listing has the word, however its own text would be cut. The words of a query
-may stand anywhere in the listing, as Latin words may.
+Chinese has no spaces, so a run of Han characters is indexed by every run of one to
+four neighbouring characters in it (``山地自行车``: 山, ..., 山地, 地自, ..., 自行车, ...,
+地自行车). A query is cut into words by jieba, and each word is one term (a longer one
+asks for its overlapping runs of four): ``自行车`` is found wherever the listing has the
+word, however its own text would be cut, and the databases know how common it is. The
+words of a query may stand anywhere in the listing, as Latin words may.
 
-Pinyin: the same Han text is also indexed by the toneless pinyin of each character and
-of each pair (``自行车``: zi, xing, che, zixing, xingche; pypinyin reads a character in
-its phrase), in a class of its own. A query word that pinyin can spell (``zixingche``,
-or ``zi``, ``xing``, ``che`` apart) finds a listing by its own letters or by those
-pinyin pairs; matched only through pinyin, it weighs as a word of the description, so
-listings that have the very word rank above those found by its sound.
+Pinyin: the same Han text is also indexed by the toneless pinyin of those runs
+(``自行车``: zi, xing, che, zixing, xingche, zixingche; pypinyin reads a character in its
+phrase), in a class of its own. A query word that pinyin can spell (``zixingche``, or
+``zi``, ``xing``, ``che`` apart) finds a listing by its own letters or by that pinyin;
+matched only through pinyin, it weighs as a word of the description, so listings that
+have the very word rank above those found by its sound.
 
 A listing's search document holds each term once per class, marked by a
 leading letter: ``t`` (in the title), ``b`` (in the brand), ``a`` (anywhere:
@@ -36,8 +36,8 @@ import logging
 import re
 import threading
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
-from itertools import pairwise
 from typing import NamedTuple
 
 import jieba
@@ -131,12 +131,24 @@ def _latin_terms(words: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-def _characters_and_pairs(run: str) -> list[str]:
-    return [*run, *(run[i : i + 2] for i in range(len(run) - 1))]
+# Han text is indexed by every run of up to this many characters (and its pinyin by up
+# to this many syllables), so a query word of that length is one term: the databases
+# know how common it is, where the pieces of a longer word would look independent.
+MAX_GRAM = 4
 
 
-def _pairs(word: str) -> list[str]:
-    return [word] if len(word) == 1 else [word[i : i + 2] for i in range(len(word) - 1)]
+def _grams(items: Sequence[str]) -> list[str]:
+    """Every run of 1 to MAX_GRAM neighbouring items, joined: what Han text is indexed by."""
+    return [
+        "".join(items[i : i + n]) for n in range(1, MAX_GRAM + 1) for i in range(len(items) - n + 1)
+    ]
+
+
+def _word_grams(items: Sequence[str]) -> list[str]:
+    """What a query word asks for: itself, or if longer than MAX_GRAM its overlapping runs."""
+    if len(items) <= MAX_GRAM:
+        return ["".join(items)] if items else []
+    return ["".join(items[i : i + MAX_GRAM]) for i in range(len(items) - MAX_GRAM + 1)]
 
 
 _jieba_ready = threading.Lock()
@@ -181,10 +193,6 @@ def spelled_in_pinyin(word: str) -> tuple[str, ...]:
     return best[-1] or ()
 
 
-def _syllables_and_pairs(syllables: list[str]) -> list[str]:
-    return [*syllables, *(a + b for a, b in pairwise(syllables))]
-
-
 def _runs(text: str) -> list[str]:
     return _RUN.findall(fold(text))
 
@@ -218,8 +226,8 @@ def _indexed(text: str | None) -> tuple[list[str], list[str]]:
         if _is_han(run):
             out += [term for term, _ in _latin_terms(latin)]
             latin = []
-            out += _characters_and_pairs(run)
-            pinyin += _syllables_and_pairs(lazy_pinyin(run))
+            out += _grams(run)
+            pinyin += _grams(lazy_pinyin(run))
         else:
             latin.append(run)
     return out + [term for term, _ in _latin_terms(latin)], pinyin
@@ -231,13 +239,8 @@ def terms(text: str | None) -> list[str]:
     return _indexed(text)[0]
 
 
-def _pinyin_pairs(word: str) -> tuple[str, ...]:
-    syllables = spelled_in_pinyin(word)
-    return tuple(
-        syllables
-        if len(syllables) == 1
-        else _syllables_and_pairs(list(syllables))[len(syllables) :]
-    )
+def _pinyin_grams(word: str) -> tuple[str, ...]:
+    return tuple(_word_grams(spelled_in_pinyin(word)))
 
 
 def query_words(query: str) -> list[Word]:
@@ -246,7 +249,7 @@ def query_words(query: str) -> list[Word]:
     latin: list[str] = []
 
     def flush() -> None:
-        found.extend(Word(term, _pinyin_pairs(word)) for term, word in _latin_terms(latin))
+        found.extend(Word(term, _pinyin_grams(word)) for term, word in _latin_terms(latin))
         latin.clear()
 
     for run in _runs(query):
@@ -254,7 +257,7 @@ def query_words(query: str) -> list[Word]:
             flush()
             for word in _chinese_words(run):
                 if word not in CHINESE_STOPWORDS:
-                    found.extend(Word(pair) for pair in _pairs(word))
+                    found.extend(Word(gram) for gram in _word_grams(word))
         elif run not in STOPWORDS:
             latin.append(run)
     flush()

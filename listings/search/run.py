@@ -193,15 +193,19 @@ class _Search:
             # PostgreSQL's estimate for the words alone is close (its statistics cover each
             # word); combined with the category and the box it is not, because it takes
             # them as independent ("samsung" is nearly always electronics).
-            words = {"words": self.params["words"]}
-            [(plan,)] = _run(
-                self.session, _words_statement(self.backend), words, prefix="EXPLAIN (FORMAT JSON) "
-            )
-            return _planned_rows(plan)
+            return self.planned(self.params["words"])
         count = self.match_count(self.params["words"])
         if self.query.has_point and self.query.radius_km is not None:
             count = min(count, self.box_count(_Slice(0.0, self.query.radius_km)))
         return count
+
+    def planned(self, words: str) -> int:
+        """PostgreSQL's estimate of the active listings matching ``words``."""
+        params = {"words": words}
+        [(plan,)] = _run(
+            self.session, _words_statement(self.backend), params, prefix="EXPLAIN (FORMAT JSON) "
+        )
+        return _planned_rows(plan)
 
     def match_count(self, words: str) -> int:
         if words not in self._counts:
