@@ -193,7 +193,14 @@ class _Search:
             # PostgreSQL's estimate for the words alone is close (its statistics cover each
             # word); combined with the category and the box it is not, because it takes
             # them as independent ("samsung" is nearly always electronics).
-            return self.planned(self.params["words"])
+            planned = self.planned(self.params["words"])
+            if planned >= TIERED_MATCHES or len(self.words) < 2:
+                return planned
+            # It takes the words as independent, too, and words that go together (山地
+            # and 自行车, "road" and "bike") are found together far more often than that.
+            # No listing holds every word more often than it holds the rarest one.
+            rarest = min(self.planned(_all_words(self.backend, [w])) for w in self.words)
+            return max(planned, rarest)
         count = self.match_count(self.params["words"])
         if self.query.has_point and self.query.radius_km is not None:
             count = min(count, self.box_count(_Slice(0.0, self.query.radius_km)))
