@@ -25,8 +25,8 @@ have the very word rank above those found by its sound.
 
 A listing's search document holds each term once per class, marked by a
 leading letter: ``t`` (in the title), ``b`` (in the brand), ``a`` (anywhere:
-title, brand or description), ``p`` (pinyin, anywhere). Every token starts with its class letter, so no
-term can pass for another class, and "the word is in the title" is a question
+title, brand or description), ``p`` (pinyin, anywhere). Every token starts with
+its class letter, so no term can pass for another class, and "the word is in the title" is a question
 the full-text index answers by itself (search ranks without reading rows).
 """
 
@@ -56,7 +56,6 @@ _HAN = (
 )
 _RUN = re.compile(rf"[a-z0-9]+|[{_HAN}]+")
 _HAS_HAN = re.compile(rf"[{_HAN}]")
-_LATIN = re.compile(r"[a-z0-9]+")
 # A number and its storage unit are one term, however they are written.
 UNITS = {"g": "gb", "gb": "gb", "t": "tb", "tb": "tb"}
 _NUMBER_UNIT = re.compile(r"(\d+)(gb|g|tb|t)")
@@ -187,8 +186,9 @@ def spelled_in_pinyin(word: str) -> tuple[str, ...]:
     for end in range(1, len(word) + 1):
         for start in range(max(0, end - 6), end):
             before, now = best[start], best[end]
-            fits = before is not None and word[start:end] in syllables
-            if fits and before is not None and (now is None or len(before) + 1 < len(now)):
+            if before is None or word[start:end] not in syllables:
+                continue
+            if now is None or len(before) + 1 < len(now):
                 best[end] = (*before, word[start:end])
     return best[-1] or ()
 
@@ -209,7 +209,7 @@ def stem(word: str) -> str:
 
 class Word(NamedTuple):
     """A word of a query: the term the listing must have (class ``a``), or else, for a
-    word pinyin can spell, every one of its pinyin pairs (class ``p``)."""
+    word pinyin can spell, every one of its pinyin terms (class ``p``)."""
 
     term: str
     pinyin: tuple[str, ...] = ()
@@ -234,8 +234,8 @@ def _indexed(text: str | None) -> tuple[list[str], list[str]]:
 
 
 def terms(text: str | None) -> list[str]:
-    """The terms a text is indexed by, in order: stemmed words, and for Chinese every
-    character and pair of neighbouring characters."""
+    """The terms a text is indexed by, in order: stemmed words, and for Chinese every run
+    of one to MAX_GRAM neighbouring characters."""
     return _indexed(text)[0]
 
 
@@ -261,7 +261,10 @@ def query_words(query: str) -> list[Word]:
         elif run not in STOPWORDS:
             latin.append(run)
     flush()
-    return list({word.term: word for word in reversed(found)}.values())[::-1][:MAX_QUERY_TERMS]
+    distinct: dict[str, Word] = {}
+    for one in found:
+        distinct.setdefault(one.term, one)
+    return list(distinct.values())[:MAX_QUERY_TERMS]
 
 
 def query_terms(query: str) -> list[str]:

@@ -344,7 +344,7 @@ _WEIGHTS = ((MARK_TITLE, TITLE_WEIGHT), (MARK_BRAND, BRAND_WEIGHT), (MARK_ANY, B
 
 
 def _pinyin(backend: str, word: Word) -> str:
-    """Every pinyin pair of the word (class ``p``)."""
+    """Every pinyin term of the word (class ``p``)."""
     if backend == "sqlite":
         return "(" + " AND ".join(f'"{MARK_PINYIN}{p}"' for p in word.pinyin) + ")"
     return "(" + " & ".join(f"{MARK_PINYIN}{p}" for p in word.pinyin) + ")"
@@ -371,7 +371,7 @@ def _word_class(backend: str, word: Word, mark: str) -> str:
 
 
 def _all_words(backend: str, words: Sequence[Word]) -> str:
-    """Every word somewhere in the listing: its term, or else all its pinyin pairs."""
+    """Every word somewhere in the listing: its term, or else all its pinyin terms."""
     either, both = (" OR ", " AND ") if backend == "sqlite" else (" | ", " & ")
     quote = '"' if backend == "sqlite" else ""
     parts = []
