@@ -7,8 +7,10 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+LOCALES  := resale/locale
+CATALOGS := $(wildcard $(LOCALES)/*/LC_MESSAGES/messages.po)
 
-.PHONY: run test lint typecheck pytest install install-dev clean lock
+.PHONY: run test lint typecheck pytest install install-dev clean lock catalogs i18n
 
 run: $(VENV)/.installed
 	$(BIN)/resale db upgrade
@@ -38,10 +40,25 @@ $(VENV)/bin/python:
 		|| { echo "Python 3.11 is needed; $(PYTHON) is $$($(PYTHON) --version)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-# Installs are pinned by constraints.txt so a fresh clone gets what CI tested.
-$(VENV)/.installed: $(VENV)/bin/python pyproject.toml constraints.txt
+# Installs are pinned by constraints.txt so a fresh clone gets what CI tested;
+# the install compiles the translations (the .mo files are built, never committed).
+$(VENV)/.installed: $(VENV)/bin/python pyproject.toml constraints.txt $(CATALOGS)
 	$(PIP) install -c constraints.txt -e .
+	$(BIN)/pybabel compile -q -d $(LOCALES) -D messages
 	@touch $@
+
+# Compile the translations again after editing a .po file.
+catalogs: $(VENV)/.installed
+	$(BIN)/pybabel compile -q -d $(LOCALES) -D messages
+
+# After adding or changing strings shown to people: extract them from the code and the
+# templates, and update each language's catalog (then translate what is new and empty).
+i18n: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output \
+		--project resale --copyright-holder "resale contributors" -o $(LOCALES)/messages.pot .
+	$(BIN)/pybabel update -q -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages \
+		--no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -q -d $(LOCALES) -D messages
 
 $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml constraints.txt
 	$(PIP) install -c constraints.txt -e '.[dev]'

@@ -137,7 +137,7 @@ def notices_for(*, session: Session, user: User, limit: int = DEFAULT_LIMIT) -> 
         out.append(
             Notice(
                 card=shown(card),
-                reason=notice.text,
+                reason=notifications.wording(notice),
                 created_at=notice.created_at,
                 seen=notice.seen_at is not None,
             )
@@ -174,6 +174,11 @@ def other_news(*, session: Session, user: User, limit: int = DEFAULT_LIMIT) -> l
     first: the notifications page lists these above the new listings."""
     assert user.id is not None
     return [
-        News(text=n.text, link=n.link, created_at=n.created_at, seen=n.seen_at is not None)
+        News(
+            text=notifications.wording(n),
+            link=n.link,
+            created_at=n.created_at,
+            seen=n.seen_at is not None,
+        )
         for n in notifications.recent(session, user.id, limit, other_than=KIND)
     ]

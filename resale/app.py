@@ -24,7 +24,7 @@ from matching import pages as matching_pages
 from matching import routes as matching_routes
 from matching import serving as matching_serving
 from resale import docs, openapi
-from resale.core import handlers, inputs, limits, security, web
+from resale.core import handlers, i18n, inputs, limits, security, web
 from resale.core.config import settings
 from resale.core.db import POOL_OVERFLOW, POOL_SIZE, SessionDep, get_engine
 from resale.core.headers import SecurityHeaders
@@ -156,6 +156,8 @@ def create_app() -> FastAPI:
     app.add_middleware(AdmissionLimit, limit=ADMITTED_REQUESTS)
     # A body too large for its route is refused before it takes an admission slot.
     app.add_middleware(limits.BodyLimit)
+    # Each request's language, for every answer: pages, API errors, early refusals.
+    app.add_middleware(i18n.LocaleMiddleware)
     # Outermost: every response gets the security headers, early refusals (413) too.
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR), name="static")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from resale.core.i18n import gettext, number
+
 EARTH_RADIUS_KM = 6371.0088
 
 
@@ -138,5 +140,5 @@ def format_distance(km: float | None) -> str:
     if km is None:
         return ""
     if km < 1:
-        return "under 1 km"
-    return f"{rounded_km(km):.0f} km"
+        return gettext("under 1 km")
+    return f"{number(rounded_km(km))} km"

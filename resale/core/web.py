@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from resale.core import security
+from resale.core import i18n, security
 from resale.core.config import settings
 from resale.core.db import settle_refused, utcnow
 from resale.core.errors import ResaleError
@@ -29,27 +29,16 @@ TEMPLATES_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"
 FLASH_COOKIE = "resale_flash"
 
-CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "CNY": "¥"}
-
 
 def format_money(cents: int, currency: str) -> str:
-    """``1250, "EUR"`` -> ``€12.50``; whole amounts drop the cents (``€120``)."""
-    units, rest = divmod(abs(cents), 100)
-    amount = f"{units:,}" if rest == 0 else f"{units:,}.{rest:02d}"
-    sign = "-" if cents < 0 else ""
-    symbol = CURRENCY_SYMBOLS.get(currency)
-    return f"{sign}{symbol}{amount}" if symbol else f"{sign}{amount} {currency}"
+    """``1250, "EUR"`` -> ``€12.50``, ``129900, "CNY"`` -> ``¥1,299.00`` (zh-CN), for the
+    language spoken (Babel's currency signs and separators)."""
+    return i18n.money(cents, currency)
 
 
 def time_ago(when: datetime | None) -> str:
-    if when is None:
-        return ""
-    seconds = max(0, int((utcnow() - when).total_seconds()))
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''} ago"
-    return "just now"
+    """``3 days ago`` / ``3天前``."""
+    return "" if when is None else i18n.ago(utcnow() - when)
 
 
 def format_co2(kg: float | None) -> str:
@@ -58,13 +47,13 @@ def format_co2(kg: float | None) -> str:
         return ""
     sign, size = ("−" if kg < 0 else ""), abs(kg)
     if size < 0.995:  # from 995 g on it reads 1.0 kg, never "1000 g"
-        text = f"{round(size * 1000, -1 if size >= 0.1 else 0):.0f} g"
+        text = f"{i18n.number(round(size * 1000, -1 if size >= 0.1 else 0))} g"
     elif size < 10:
-        text = f"{size:.1f} kg"
+        text = f"{i18n.number(size, digits=1)} kg"
     elif size < 10_000:
-        text = f"{size:,.0f} kg"
+        text = f"{i18n.number(size)} kg"
     else:
-        text = f"{size / 1000:,.1f} t"
+        text = f"{i18n.number(size / 1000, digits=1)} t"
     return f"{sign}{text}"
 
 
@@ -73,7 +62,15 @@ templates.env.filters["money"] = format_money
 templates.env.filters["co2"] = format_co2
 templates.env.filters["distance"] = format_distance
 templates.env.filters["ago"] = time_ago
+templates.env.filters["day"] = i18n.day
+templates.env.filters["moment"] = i18n.moment
+templates.env.filters["number"] = i18n.number
 templates.env.globals["site_name"] = "resale"
+templates.env.globals.update(i18n.jinja_globals())
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.gettext, i18n.ngettext, newstyle=True
+)
 
 
 def _flash_encode(messages: list[dict[str, str]]) -> str:

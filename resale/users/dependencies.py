@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from resale.core import security
+from resale.core import i18n, security
 from resale.core.db import SessionDep
 from resale.core.errors import CsrfFailed, NotAuthenticated
 from resale.core.notifications import service as notifications
@@ -44,6 +44,8 @@ def optional_user(
         ):
             raise CsrfFailed()
     request.state.user = user
+    if user is not None and user.language:
+        i18n.speak(user.language)
     if user is not None and user.id is not None and not request.url.path.startswith("/api/"):
         # The bell in every page's header (templates/base.html).
         request.state.unseen_notifications = notifications.unseen_count(session, user.id)

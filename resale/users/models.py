@@ -24,6 +24,8 @@ class User(UserBase, table=True):
     lat: float | None = Field(default=None)
     lon: float | None = Field(default=None)
     is_admin: bool = Field(default=False)
+    # The interface language they chose (resale.core.i18n.LANGUAGES); None: their browser's.
+    language: str | None = Field(default=None, max_length=8)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     @property

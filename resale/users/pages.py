@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Response
 from pydantic import ValidationError
 
-from resale.core import security, web
+from resale.core import i18n, security, web
 from resale.core.config import settings
 from resale.core.db import SessionDep
 from resale.core.errors import ResaleError
@@ -122,6 +122,23 @@ def logout(request: Request, session: SessionDep) -> Response:
     response.delete_cookie(security.SESSION_COOKIE)
     # The next page gives a new visitor id: no token from before this session works again.
     response.delete_cookie(security.CSRF_COOKIE)
+    return response
+
+
+@router.post("/language")
+def choose_language(
+    request: Request, session: SessionDep, user: OptionalUser, form: web.FormDep
+) -> Response:
+    """The switch in every page's footer: the cookie for this browser and, signed in, the
+    account's setting; back to the same page, whose address does not change."""
+    values = web.form_values(form)
+    tag = values.get("language", "")
+    if tag not in i18n.LANGUAGES:
+        return web.redirect(web.safe_next(values.get("next")))
+    if user is not None:
+        service.set_language(session=session, user=user, language=tag)  # type: ignore[arg-type]
+    response = web.redirect(web.safe_next(values.get("next")))
+    web.set_cookie(response, i18n.COOKIE, tag, max_age=365 * 86400)
     return response
 
 

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from resale.core.fields import BoundedText, PointIn
 
 DisplayName = Annotated[str, BoundedText(1, 50)]
+# The interface languages (resale.core.i18n.LANGUAGES); None: the browser's.
+Language = Literal["en", "zh-CN"]
 
 
 class HomeLocation(PointIn):
@@ -22,6 +24,7 @@ class UserCreate(HomeLocation):
 
 class ProfileUpdate(HomeLocation):
     display_name: DisplayName
+    language: Language | None = None
 
 
 class UserPublic(BaseModel):
@@ -41,6 +44,7 @@ class UserPrivate(UserPublic):
     email: str
     lat: float | None
     lon: float | None
+    language: Language | None
 
 
 class Token(BaseModel):

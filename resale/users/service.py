@@ -15,7 +15,7 @@ from resale.core.db import pause, utcnow
 from resale.core.errors import Conflict, NotAuthenticated
 from resale.core.geo import bounding_box, haversine_km, place_name_for
 from resale.users.models import AuthToken, TokenKind, User
-from resale.users.schemas import HomeLocation, ProfileUpdate, UserCreate
+from resale.users.schemas import HomeLocation, Language, ProfileUpdate, UserCreate
 from resale.users.throttle import LoginThrottle
 
 _USERS = User.__table__  # type: ignore[attr-defined]
@@ -203,6 +203,13 @@ def revoke_token(*, session: Session, token: str) -> None:
     )
 
 
+def set_language(*, session: Session, user: User, language: Language | None) -> None:
+    """The interface language ``user`` chose (None: their browser's)."""
+    user.language = language
+    session.add(user)
+    session.flush()
+
+
 def remove_expired_tokens(*, session: Session) -> int:
     """Forget logins past their end: they no longer work, and only clutter the table."""
     result = session.execute(sa.delete(AuthToken).where(col(AuthToken.expires_at) <= utcnow()))
@@ -210,8 +217,9 @@ def remove_expired_tokens(*, session: Session) -> int:
 
 
 def update_profile(*, session: Session, user: User, data: ProfileUpdate) -> User:
-    """Change the display name and home location."""
+    """Change the display name, the interface language and the home location."""
     user.display_name = data.display_name
+    user.language = data.language
     _apply_location(user, data)
     session.add(user)
     session.flush()

@@ -30,7 +30,10 @@ class Notification(SQLModel, table=True):
     )
     kind: str = Field(max_length=50)
     link: str = Field(max_length=300)
+    # The message in English with %(name)s placeholders, translated when it is read
+    # (service.wording), and the values that fill it.
     text: str = Field(max_length=300)
+    params: dict[str, str] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
     key: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -6,12 +6,13 @@ example "listing.match" in matching/notices.py).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from resale.core.db import insert_unless_present, lock_for_write, utcnow
+from resale.core.i18n import gettext
 from resale.core.notifications.models import Notification
 
 
@@ -22,9 +23,14 @@ def tell(
     text: str,
     link: str,
     key: str | None = None,
+    params: Mapping[str, str] | None = None,
 ) -> bool:
     """Tell ``recipient_id``; True if this is new. With a ``key`` they hear of it once:
-    the same key again (a re-run, fifty at once) adds nothing."""
+    the same key again (a re-run, fifty at once) adds nothing.
+
+    ``text`` is the English message, marked for the catalogs where it is written
+    (``N_("Sold: “%(title)s”...")``), with ``params`` to fill it: it is stored so and
+    translated when it is read (``wording``), into the language of whoever reads it."""
     return insert_unless_present(
         session,
         Notification,
@@ -32,11 +38,23 @@ def tell(
             "recipient_id": recipient_id,
             "kind": kind,
             "text": text[:300],
+            "params": dict(params) if params else None,
             "link": link,
             "key": key,
             "created_at": utcnow(),
         },
     )
+
+
+def wording(notification: Notification) -> str:
+    """A notification's text in the language being spoken, its values filled in."""
+    text = gettext(notification.text)
+    if not notification.params:
+        return text
+    try:
+        return text % notification.params
+    except (KeyError, ValueError, TypeError):  # a catalog out of step with a stored message
+        return notification.text % notification.params
 
 
 def recent(
