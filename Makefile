@@ -44,21 +44,21 @@ $(VENV)/bin/python:
 # the install compiles the translations (the .mo files are built, never committed).
 $(VENV)/.installed: $(VENV)/bin/python pyproject.toml constraints.txt $(CATALOGS)
 	$(PIP) install -c constraints.txt -e .
-	$(BIN)/pybabel compile -q -d $(LOCALES) -D messages
+	$(BIN)/pybabel compile -d $(LOCALES) -D messages
 	@touch $@
 
 # Compile the translations again after editing a .po file.
 catalogs: $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d $(LOCALES) -D messages
+	$(BIN)/pybabel compile -d $(LOCALES) -D messages
 
 # After adding or changing strings shown to people: extract them from the code and the
 # templates, and update each language's catalog (then translate what is new and empty).
 i18n: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output \
 		--project resale --copyright-holder "resale contributors" -o $(LOCALES)/messages.pot .
-	$(BIN)/pybabel update -q -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages \
+	$(BIN)/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages \
 		--no-fuzzy-matching --ignore-obsolete
-	$(BIN)/pybabel compile -q -d $(LOCALES) -D messages
+	$(BIN)/pybabel compile -d $(LOCALES) -D messages
 
 $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml constraints.txt
 	$(PIP) install -c constraints.txt -e '.[dev]'

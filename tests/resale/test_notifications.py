@@ -166,5 +166,7 @@ def test_a_seller_is_told_once_when_the_item_sells(session: Session, tmp_path: P
         )
     told = notifications.recent(session, seller.id, 10)
     assert [(n.kind, n.link) for n in told] == [("order.sold", f"/orders/{order.id}")]
-    assert "Oak bookcase" in told[0].text and "ship it" in told[0].text
+    said = notifications.wording(told[0])
+    assert "Oak bookcase" in said and "ship it" in said
+    assert told[0].params == {"title": "Oak bookcase"}  # worded when read, in their language
     assert notifications.unseen_count(session, buyer.id) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from resale.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from resale.core.i18n import gettext as _
 
 Role = Literal["buyer", "seller"]
 DisputeOutcome = Literal["refund", "release"]
@@ -12,7 +13,7 @@ DisputeOutcome = Literal["refund", "release"]
 
 class OrderNotFound(NotFound):
     def __init__(self) -> None:
-        super().__init__("No such order.")
+        super().__init__(_("No such order."))
 
 
 class NotYourPart(PermissionDenied):

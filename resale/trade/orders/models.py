@@ -7,6 +7,7 @@ from sqlmodel import Field, SQLModel
 
 from carbon.estimate import Fulfilment, TravelMode
 from resale.core.db import UTCDateTime, str_enum, utcnow
+from resale.core.i18n import N_, gettext
 
 
 class OrderStatus(enum.StrEnum):
@@ -21,7 +22,8 @@ class OrderStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return STATUS_LABELS[self]
+        """The status as people read it, in the language spoken."""
+        return gettext(STATUS_LABELS[self])
 
     @property
     def is_open(self) -> bool:
@@ -29,14 +31,14 @@ class OrderStatus(enum.StrEnum):
 
 
 STATUS_LABELS = {
-    OrderStatus.PENDING_PAYMENT: "Waiting for payment",
-    OrderStatus.PAID: "Paid",
-    OrderStatus.HANDED_OVER: "Handed over",
-    OrderStatus.SHIPPED: "Shipped",
-    OrderStatus.DISPUTED: "In dispute",
-    OrderStatus.COMPLETED: "Completed",
-    OrderStatus.CANCELLED: "Cancelled",
-    OrderStatus.REFUNDED: "Refunded",
+    OrderStatus.PENDING_PAYMENT: N_("Waiting for payment"),
+    OrderStatus.PAID: N_("Paid"),
+    OrderStatus.HANDED_OVER: N_("Handed over"),
+    OrderStatus.SHIPPED: N_("Shipped"),
+    OrderStatus.DISPUTED: N_("In dispute"),
+    OrderStatus.COMPLETED: N_("Completed"),
+    OrderStatus.CANCELLED: N_("Cancelled"),
+    OrderStatus.REFUNDED: N_("Refunded"),
 }
 
 # An open order holds its listing; at most one per listing (a partial unique index).

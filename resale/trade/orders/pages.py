@@ -23,7 +23,10 @@ from resale.core.config import settings
 from resale.core.db import SessionDep, utcnow
 from resale.core.errors import ResaleError
 from resale.core.fields import Id
-from resale.trade.orders import service
+from resale.core.geo import PLACES
+from resale.core.i18n import N_, ngettext
+from resale.core.i18n import gettext as _
+from resale.trade.orders import service, wording
 from resale.trade.orders.models import Order, OrderEvent, OrderEventKind, OrderStatus
 from resale.trade.orders.routes import VisibleOrder
 from resale.trade.payments import service as payments_service
@@ -36,26 +39,6 @@ router = page_router()
 
 S = OrderStatus
 Viewer = Literal["buyer", "seller", "admin"]
-
-EVENT_LABELS = {
-    OrderEventKind.CREATED: "Order placed",
-    OrderEventKind.PAYMENT_STARTED: "Payment started",
-    OrderEventKind.PAID: "Payment received and held by resale",
-    OrderEventKind.PAYMENT_FAILED: "Card declined",
-    OrderEventKind.EXPIRED: "Reservation ended",
-    OrderEventKind.CANCELLED: "Order cancelled",
-    OrderEventKind.SHIPPED: "Shipped",
-    OrderEventKind.HANDED_OVER: "Handed over",
-    OrderEventKind.WRONG_CODE: "A wrong hand-over code was entered",
-    OrderEventKind.CONFIRMED: "Receipt confirmed",
-    OrderEventKind.DISPUTED: "Problem reported",
-    OrderEventKind.DISPUTE_RESOLVED: "Dispute decided",
-    OrderEventKind.COMPLETED: "Order completed",
-    OrderEventKind.REFUNDED: "Refunded",
-    OrderEventKind.PAYOUT: "Seller's share",
-}
-# Their notes name the payment provider, which tells a person nothing.
-_QUIET_NOTES = {OrderEventKind.PAYMENT_STARTED, OrderEventKind.PAID}
 
 
 @dataclass(frozen=True)
@@ -73,20 +56,20 @@ def _viewer(order: Order, user: User) -> Viewer:
 def _history(order: Order, events: list[OrderEvent], user: User) -> list[HistoryLine]:
     def who(actor_id: int | None) -> str:
         if actor_id is None:
-            return "resale"
+            return "system"
         if actor_id == user.id:
             return "you"
         if actor_id == order.buyer_id:
-            return "the buyer"
+            return "buyer"
         if actor_id == order.seller_id:
-            return "the seller"
-        return "our team"
+            return "seller"
+        return "team"
 
     return [
         HistoryLine(
-            label=EVENT_LABELS.get(event.kind, event.kind.value.replace("_", " ").capitalize()),
-            actor=who(event.actor_id),
-            note=None if event.kind in _QUIET_NOTES else event.note,
+            label=wording.event_label(event.kind),
+            actor=wording.actor_words(who(event.actor_id)),
+            note=wording.event_note(event, order),
             at=event.created_at,
         )
         for event in reversed(events)  # newest first
@@ -122,6 +105,7 @@ def _order_context(
         "next_step": service.next_step(order, role),
         "history": _history(order, events, user),
         "pickup": pickup,
+        "place": _place(listing),
         "carbon": service.trade_estimate(session=session, order=order),
         "carbon_share_grams": service.carbon_share(session=session, order=order, user=user),
         "errors": errors or {},
@@ -141,9 +125,9 @@ def _order_context(
         "seller_cancels": actions.seller_can_cancel,
         "resolve": actions.can_resolve,
         "sees_share": actions.sees_share,
-        "back": ("/me/purchases", "Your purchases")
+        "back": ("/me/purchases", _("Your purchases"))
         if role == "buyer"
-        else ("/me/sales", "Your sales")
+        else ("/me/sales", _("Your sales"))
         if role == "seller"
         else None,
     }
@@ -203,11 +187,11 @@ def _after_payment(order: Order, payment: Payment) -> Response:
         return web.redirect(payment.next_action_url)
     if payment.status is PaymentStatus.SUCCEEDED:
         return web.redirect(
-            order_url, flash="Payment received. We hold it until you have the item."
+            order_url, flash=_("Payment received. We hold it until you have the item.")
         )
     if payment.status is PaymentStatus.FAILED:
-        return web.redirect(order_url, flash="Your card was declined — try again.", kind="error")
-    return web.redirect(order_url, flash="Your order is placed.")
+        return web.redirect(order_url, flash=_("Your card was declined — try again."), kind="error")
+    return web.redirect(order_url, flash=_("Your order is placed."))
 
 
 # --- Buying ----------------------------------------------------------------------------
@@ -217,16 +201,16 @@ def _not_buyable(session: Session, listing: Listing, user: User) -> Response | N
     """Where to send someone who cannot buy this listing now, with a word why."""
     listing_url = f"/listings/{listing.id}"
     if listing.seller_id == user.id:
-        return web.redirect(listing_url, flash="This is your own listing.", kind="info")
+        return web.redirect(listing_url, flash=_("This is your own listing."), kind="info")
     assert listing.id is not None
     open_order = service.open_order_for_listing(session=session, listing_id=listing.id)
     if open_order is not None and open_order.buyer_id == user.id:
         return web.redirect(
-            f"/orders/{open_order.id}", flash="You are already buying this item.", kind="info"
+            f"/orders/{open_order.id}", flash=_("You are already buying this item."), kind="info"
         )
     if listing.status is not ListingStatus.ACTIVE:
         return web.redirect(
-            listing_url, flash="Sorry, this item is no longer available.", kind="error"
+            listing_url, flash=_("Sorry, this item is no longer available."), kind="error"
         )
     return None
 
@@ -245,17 +229,29 @@ def _buy_context(
         "can_ship": can_ship,
         "distance_km": listings_service.distance_km(listing, user),
         "carbon": listings_service.listing_carbon(listing, user),
-        "travel_modes": TRAVEL_MODES,
+        "travel_modes": [(mode, _(label)) for mode, label in TRAVEL_MODES],
         "shipping_cents": listing.shipping_cents or 0,
         "hold_minutes": settings.reservation_minutes,
-        "protection_days": settings.protection_days,
+        "protection_days_count": _plural_count(settings.protection_days),
+        "protection_days_text": f"{settings.protection_days:g}",
+        "place": _place(listing),
     }
 
 
+def _plural_count(days: float) -> int:
+    """The count a plural form is chosen by: a whole number of days, or "many" (2)."""
+    return int(days) if days == int(days) else 2
+
+
+def _place(listing: Listing) -> str | None:
+    """Where the item is, in the language spoken (place names are in the catalogs)."""
+    return _(listing.place_name) if listing.place_name else None
+
+
 TRAVEL_MODES = [
-    (TravelMode.WALK_BIKE, "On foot or by bike"),
-    (TravelMode.PUBLIC_TRANSPORT, "Public transport"),
-    (TravelMode.CAR, "Car"),
+    (TravelMode.WALK_BIKE, N_("On foot or by bike")),
+    (TravelMode.PUBLIC_TRANSPORT, N_("Public transport")),
+    (TravelMode.CAR, N_("Car")),
 ]
 
 
@@ -293,13 +289,13 @@ def buy_submit(
     try:
         fulfilment = Fulfilment(values.get("fulfilment", ""))
     except ValueError:
-        errors["fulfilment"] = "Choose pickup or shipping."
+        errors["fulfilment"] = _("Choose pickup or shipping.")
     travel_mode = None
     if values.get("travel_mode") and values.get("fulfilment") == Fulfilment.PICKUP.value:
         try:
             travel_mode = TravelMode(values["travel_mode"])
         except ValueError:
-            errors["travel_mode"] = "Choose on foot or by bike, public transport or car."
+            errors["travel_mode"] = _("Choose on foot or by bike, public transport or car.")
 
     def context(errors: dict[str, str]) -> dict[str, Any]:
         # Read again: a refused attempt's rollback has expired what was loaded.
@@ -357,8 +353,8 @@ def cancel_submit(
     def run() -> str:
         done = service.cancel(session=session, order=order, actor=user, gateway=gateway)
         if done.refund_ref:
-            return "The order is cancelled and the buyer is refunded in full."
-        return "The order is cancelled; nothing was paid."
+            return _("The order is cancelled and the buyer is refunded in full.")
+        return _("The order is cancelled; nothing was paid.")
 
     return _act(request, session, order, user, run)
 
@@ -371,7 +367,7 @@ def ship_submit(
 
     def run() -> str:
         service.ship(session=session, order=order, seller=user, tracking=values.get("tracking", ""))
-        return "Marked as shipped. The buyer can follow the parcel from their order."
+        return _("Marked as shipped. The buyer can follow the parcel from their order.")
 
     return _act(request, session, order, user, run, values=values, fields=("tracking",))
 
@@ -393,7 +389,7 @@ def handover_submit(
             request,
             "orders/order.html",
             lambda errors: _order_context(session, order, user, errors=errors),
-            {"code": "Enter the 6-digit code the buyer shows you."},
+            {"code": _("Enter the 6-digit code the buyer shows you.")},
         )
 
     def run() -> str:
@@ -401,11 +397,15 @@ def handover_submit(
             session=session, order=order, seller=user, code=code, gateway=gateway
         )
         if done.status is S.COMPLETED:
-            return "Code accepted: the order is complete and your share is on its way."
-        return (
+            return _("Code accepted: the order is complete and your share is on its way.")
+        days = settings.protection_days
+        return ngettext(
             "Marked as handed over. The buyer now confirms receipt; "
-            f"without a problem reported you are paid in {settings.protection_days:g} days."
-        )
+            "without a problem reported you are paid in %(num)s day.",
+            "Marked as handed over. The buyer now confirms receipt; "
+            "without a problem reported you are paid in %(num)s days.",
+            _plural_count(days),
+        ) % {"num": f"{days:g}"}
 
     return _act(request, session, order, user, run, values=values, fields=("code",))
 
@@ -416,7 +416,7 @@ def confirm_submit(
 ) -> Response:
     def run() -> str:
         service.confirm(session=session, order=order, buyer=user)
-        return "Thank you! The order is complete and the seller is paid."
+        return _("Thank you! The order is complete and the seller is paid.")
 
     return _act(request, session, order, user, run)
 
@@ -429,7 +429,7 @@ def dispute_submit(
 
     def run() -> str:
         service.dispute(session=session, order=order, buyer=user, reason=values.get("reason", ""))
-        return "Problem reported. Our team will look at it and get back to you both."
+        return _("Problem reported. Our team will look at it and get back to you both.")
 
     return _act(request, session, order, user, run, values=values, fields=("reason",))
 
@@ -448,7 +448,7 @@ def resolve_submit(
     outcome: service.DisputeOutcome = "refund" if choice == "refund" else "release"
     if choice not in ("refund", "release"):
         return web.redirect(
-            f"/orders/{order.id}", flash="Choose to refund or to release.", kind="error"
+            f"/orders/{order.id}", flash=_("Choose to refund or to release."), kind="error"
         )
 
     def run() -> str:
@@ -461,8 +461,8 @@ def resolve_submit(
             note=values.get("note") or None,
         )
         if outcome == "refund":
-            return "Dispute decided: the buyer is refunded and the listing withdrawn."
-        return "Dispute decided: the money is released to the seller."
+            return _("Dispute decided: the buyer is refunded and the listing withdrawn.")
+        return _("Dispute decided: the money is released to the seller.")
 
     return _act(request, session, order, user, run)
 
@@ -502,5 +502,7 @@ def sales_page(request: Request, user: CurrentUser, session: SessionDep) -> Resp
             "rows": _rows(session, orders),
             "role": "seller",
             "balances": payments_service.seller_balances(session=session, seller=user),
+            # What an empty balance is shown in: where the seller lives prices in it.
+            "currency": next((p.currency for p in PLACES if p.name == user.place_name), "EUR"),
         },
     )

@@ -11,7 +11,10 @@ from carbon import service as carbon_service
 from carbon.estimate import Fulfilment
 from listings import service as listings_service
 from resale.core.db import utcnow
+from resale.core.i18n import N_
+from resale.core.i18n import gettext as _
 from resale.core.notifications import service as notifications
+from resale.trade.orders import wording
 from resale.trade.orders.errors import PaymentProblem, WrongState
 from resale.trade.orders.models import (
     Order,
@@ -57,14 +60,14 @@ def start_payment(
 ) -> tuple[Order, Payment]:
     """Create (or find again) the payment for an unpaid order; pays at once if the gateway can."""
     order = _lock(session, order)
-    _require(order, buyer, "buyer", "pay for this order")
+    _require(order, buyer, "buyer", N_("Only the buyer can pay for this order."))
     if order.gateway != gateway.name:
-        raise WrongState("This order was started with another payment provider.")
+        raise WrongState(_("This order was started with another payment provider."))
     if order.payment_ref and order.status is not S.PENDING_PAYMENT:
         return order, gateway.get_payment(ref=order.payment_ref)
-    _must_be(order, {S.PENDING_PAYMENT}, "paid")
+    _must_be(order, {S.PENDING_PAYMENT}, N_("This order is %(status)s; it cannot be paid now."))
     if order.expires_at <= utcnow():
-        raise WrongState("This order's reservation has ended; the item is free again.")
+        raise WrongState(_("This order's reservation has ended; the item is free again."))
     if order.payment_ref:
         current = gateway.get_payment(ref=order.payment_ref)
         # Still payable as it is: the same payment again (a retried request).
@@ -87,7 +90,9 @@ def start_payment(
             return_url=return_url,
         )
     except GatewayError as exc:
-        raise PaymentProblem(f"The payment could not be started: {exc}") from exc
+        raise PaymentProblem(
+            _("The payment could not be started: %(reason)s") % {"reason": exc}
+        ) from exc
     if order.payment_ref != payment.ref:
         order.payment_ref = payment.ref
         order.updated_at = utcnow()
@@ -108,7 +113,7 @@ def _note_failure(session: Session, order: Order, message: str | None) -> None:
         order,
         OrderEventKind.PAYMENT_FAILED,
         actor=None,
-        note=(message or "The payment was declined.")[:500],
+        note=(message or wording.DECLINED.english())[:500],
     )
     order.payment_ref = None
     session.add(order)
@@ -154,11 +159,6 @@ def payment_succeeded(
         amount_cents is not None and amount_cents != expected
     ):
         # Paid after the hold ended (or not the amount agreed): give the money back.
-        reason = (
-            "paid after the reservation had ended"
-            if order.status is not S.PENDING_PAYMENT
-            else f"paid {amount_cents} instead of {expected}"
-        )
         refund = gateway.refund(
             payment_ref=payment_ref,
             amount_cents=amount_cents if amount_cents is not None else expected,
@@ -169,7 +169,11 @@ def payment_succeeded(
             order,
             OrderEventKind.REFUNDED,
             actor=None,
-            note=f"A payment {reason} was refunded automatically ({refund.ref}).",
+            note=wording.LATE_PAYMENT_REFUNDED.english(ref=refund.ref)
+            if order.status is not S.PENDING_PAYMENT
+            else wording.WRONG_AMOUNT_REFUNDED.english(
+                paid=amount_cents, expected=expected, ref=refund.ref
+            ),
         )
         session.flush()
         return order
@@ -182,23 +186,26 @@ def payment_succeeded(
 
 
 SOLD = "order.sold"  # the notification a seller gets when the buyer has paid
+# Stored in English with the title, worded when read (in the seller's language).
+SOLD_TO_SHIP = N_(
+    "Sold: “%(title)s”. The buyer has paid: ship it and add the tracking number on the order page."
+)
+SOLD_TO_HAND_OVER = N_(
+    "Sold: “%(title)s”. The buyer has paid: arrange the hand-over with the buyer on the order page."
+)
 
 
 def _tell_seller_sold(session: Session, order: Order) -> None:
     """The seller hears that the item sold and what to do next (once per order)."""
     listing = listings_service.get_listing(session=session, listing_id=order.listing_id)
-    step = (
-        "ship it and add the tracking number"
-        if order.fulfilment is Fulfilment.SHIPPING
-        else "arrange the hand-over with the buyer"
-    )
     notifications.tell(
         session,
         order.seller_id,
         SOLD,
-        f"Sold: “{listing.title}”. The buyer has paid: {step} on the order page.",
-        f"/orders/{order.id}",
+        text=SOLD_TO_SHIP if order.fulfilment is Fulfilment.SHIPPING else SOLD_TO_HAND_OVER,
+        link=f"/orders/{order.id}",
         key=f"order:{order.id}:sold",
+        params={"title": listing.title},
     )
 
 
@@ -232,7 +239,9 @@ def payment_refunded(
             order,
             OrderEventKind.REFUNDED,
             actor=None,
-            note=f"The provider refunded {amount_cents} of {order.total_cents} ({refund_ref}).",
+            note=wording.PARTLY_REFUNDED.english(
+                amount=amount_cents, total=order.total_cents, ref=refund_ref
+            ),
         )
         session.flush()
         return order
@@ -250,7 +259,7 @@ def payment_refunded(
         S.REFUNDED,
         OrderEventKind.REFUNDED,
         actor=None,
-        note="Refunded by the payment provider.",
+        note=wording.PROVIDER_REFUNDED.english(),
     )
     return order
 
@@ -264,7 +273,9 @@ def _refund(session: Session, order: Order, gateway: PaymentGateway) -> None:
             idempotency_key=_key(order, "refund"),
         )
     except GatewayError as exc:
-        raise PaymentProblem(f"The refund could not be made: {exc}") from exc
+        raise PaymentProblem(
+            _("The refund could not be made: %(reason)s") % {"reason": exc}
+        ) from exc
     order.refund_ref = refund.ref
 
 
@@ -280,7 +291,9 @@ def _stop_payment(session: Session, order: Order, gateway: PaymentGateway) -> bo
             ref=order.payment_ref, idempotency_key=_key(order, "cancel")
         )
     except GatewayError as exc:
-        raise PaymentProblem(f"The payment could not be cancelled: {exc}") from exc
+        raise PaymentProblem(
+            _("The payment could not be cancelled: %(reason)s") % {"reason": exc}
+        ) from exc
     if result.status is not PaymentStatus.SUCCEEDED:
         return False
     _record_paid(session, order, gateway, result)

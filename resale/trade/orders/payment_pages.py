@@ -15,6 +15,7 @@ from listings import service as listings_service
 from resale.core import web
 from resale.core.db import SessionDep
 from resale.core.errors import NotFound
+from resale.core.i18n import gettext as _
 from resale.trade.orders import service as orders_service
 from resale.trade.orders import webhooks
 from resale.trade.orders.models import Order
@@ -28,7 +29,7 @@ from resale.users.models import User
 def dev_gateway_only(gateway: GatewayDep) -> DevGateway:
     """These pages exist only while the development gateway is the one in use."""
     if not isinstance(gateway, DevGateway):
-        raise NotFound("We could not find that page.")
+        raise NotFound(_("We could not find that page."))
     return gateway
 
 
@@ -41,7 +42,7 @@ router.dependencies.insert(0, Depends(dev_gateway_only))
 
 class NoSuchPayment(NotFound):
     def __init__(self) -> None:
-        super().__init__("There is no such payment.")
+        super().__init__(_("There is no such payment."))
 
 
 def _order_paid_by(session: Session, ref: str, user: User) -> Order | None:
@@ -69,12 +70,12 @@ def dev_pay_page(
         # A declined payment is no longer the order's: the buyer starts a new one there.
         if payment.status is PaymentStatus.FAILED:
             return web.redirect(
-                "/me/purchases", flash="That card was declined; pay again from your order."
+                "/me/purchases", flash=_("That card was declined; pay again from your order.")
             )
         raise NoSuchPayment()
     if payment.status is not PaymentStatus.REQUIRES_ACTION:
         return web.redirect(
-            f"/orders/{order.id}", flash="This payment is already decided.", kind="info"
+            f"/orders/{order.id}", flash=_("This payment is already decided."), kind="info"
         )
     listing = listings_service.get_listing(session=session, listing_id=order.listing_id)
     return web.render(
@@ -88,16 +89,18 @@ def _decide(ref: str, *, succeed: bool, user: User, session: Session, dev: DevGa
     order = _order_paid_by(session, ref, user)
     if order is None:
         _payment(dev, ref)  # 404 for a payment that never existed
-        return web.redirect("/me/purchases", flash="This payment is already decided.", kind="info")
+        return web.redirect(
+            "/me/purchases", flash=_("This payment is already decided."), kind="info"
+        )
     payment = dev.decide(ref=ref, succeed=succeed)
     # The same path as a Stripe webhook: stored once, then the order moves.
     webhooks.handle_event(session=session, gateway=dev, event=dev.event_for(payment))
     url = f"/orders/{order.id}"
     if payment.status is PaymentStatus.SUCCEEDED:
-        return web.redirect(url, flash="Payment received. We hold it until you have the item.")
+        return web.redirect(url, flash=_("Payment received. We hold it until you have the item."))
     if payment.status is PaymentStatus.FAILED:
-        return web.redirect(url, flash="Your card was declined — try again.", kind="error")
-    return web.redirect(url, flash="This payment can no longer be made.", kind="error")
+        return web.redirect(url, flash=_("Your card was declined — try again."), kind="error")
+    return web.redirect(url, flash=_("This payment can no longer be made."), kind="error")
 
 
 @router.post("/payments/dev/{ref}/succeed")

@@ -11,6 +11,7 @@ from carbon.schemas import figure_out
 from listings.models import Listing
 from resale.core.db import SessionDep
 from resale.core.fields import Id
+from resale.core.i18n import gettext as _
 from resale.trade.orders import service
 from resale.trade.orders.models import Order, OrderEvent, OrderStatus
 from resale.trade.orders.schemas import (
@@ -105,7 +106,8 @@ def order_out(
             status=payment.status,
             next_action_url=payment.next_action_url,
             client_secret=payment.client_secret,
-            failure_message=payment.failure_message,
+            # A gateway's own words (Stripe's decline) come as they are; ours are translated.
+            failure_message=_(payment.failure_message) if payment.failure_message else None,
         )
         if payment is not None
         else None,

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from carbon.estimate import Fulfilment
 from resale.core.config import settings
 from resale.core.db import lock_for_write, utcnow
+from resale.core.i18n import gettext as _
 from resale.trade.orders.errors import NotYourPart, Role, WrongState
 from resale.trade.orders.models import (
     Order,
@@ -78,14 +79,17 @@ def _move(
     session.flush()
 
 
-def _must_be(order: Order, allowed: set[OrderStatus], action: str) -> None:
+def _must_be(order: Order, allowed: set[OrderStatus], message: str) -> None:
+    """Refuse unless the order is in one of ``allowed``; ``message`` (marked with N_) says
+    what cannot be done, with the order's status as ``%(status)s``."""
     if order.status not in allowed:
-        raise WrongState(f"This order is {order.status.label.lower()}; it cannot be {action} now.")
+        raise WrongState(_(message) % {"status": order.status.label.lower()})
 
 
-def _require(order: Order, user: User, role: Role, action: str) -> None:
+def _require(order: Order, user: User, role: Role, message: str) -> None:
+    """Refuse unless ``user`` is the order's ``role``; ``message`` is marked with N_."""
     if role_of(order, user) != role:
-        raise NotYourPart(f"Only the {role} can {action}.")
+        raise NotYourPart(_(message))
 
 
 def _key(order: Order, action: str) -> str:

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from listings import service as listings_service
 from resale.core.config import settings
 from resale.core.db import utcnow, write_session
+from resale.trade.orders import wording
 from resale.trade.orders.models import (
     Order,
     OrderEventKind,
@@ -73,7 +74,7 @@ def _expire_one(
         S.CANCELLED,
         OrderEventKind.EXPIRED,
         actor=None,
-        note=f"Not paid within {settings.reservation_minutes} minutes; the item is free again.",
+        note=wording.NOT_PAID_IN_TIME.english(minutes=settings.reservation_minutes),
     )
     report.expired += 1
 
@@ -89,7 +90,7 @@ def _auto_complete_one(session: Session, order: Order, report: SweepReport, now:
         order,
         actor=None,
         kind=OrderEventKind.COMPLETED,
-        note="The protection window ended without a dispute.",
+        note=wording.PROTECTION_ENDED.english(),
     )
     report.completed += 1
 

@@ -20,6 +20,9 @@ from resale.core.config import settings
 from resale.core.db import lock_for_write, utcnow
 from resale.core.errors import InvalidInput, NotFound
 from resale.core.geo import haversine_km
+from resale.core.i18n import N_, ngettext
+from resale.core.i18n import gettext as _
+from resale.trade.orders import wording
 from resale.trade.orders.errors import (
     DisputeOutcome,
     NotYourPart,
@@ -69,9 +72,9 @@ def place_order(
     lock_for_write(session)
     listing = session.get(Listing, listing_id)
     if listing is None or listing.status is ListingStatus.DRAFT:
-        raise NotFound("No such listing.", field="listing_id")
+        raise NotFound(_("No such listing."), field="listing_id")
     if listing.seller_id == buyer.id:
-        raise InvalidInput("You cannot buy your own listing.", field="listing_id")
+        raise InvalidInput(_("You cannot buy your own listing."), field="listing_id")
     existing = session.exec(
         select(Order).where(
             Order.listing_id == listing_id,
@@ -83,10 +86,10 @@ def place_order(
         return existing, False
     if fulfilment is Fulfilment.SHIPPING and listing.shipping_cents is None:
         raise InvalidInput(
-            "This seller does not ship this item; choose pickup.", field="fulfilment"
+            _("This seller does not ship this item; choose pickup."), field="fulfilment"
         )
     if fulfilment is Fulfilment.PICKUP and not listing.has_point:
-        raise InvalidInput("This item has no pickup place; choose shipping.", field="fulfilment")
+        raise InvalidInput(_("This item has no pickup place; choose shipping."), field="fulfilment")
     listings_service.claim(session=session, listing_id=listing_id)
     shipping = (listing.shipping_cents or 0) if fulfilment is Fulfilment.SHIPPING else 0
     pickup = fulfilment is Fulfilment.PICKUP
@@ -165,26 +168,32 @@ def cancel(*, session: Session, order: Order, actor: User, gateway: PaymentGatew
     order = _lock(session, order)
     role = role_of(order, actor)
     if role is None:
-        raise NotYourPart("Only the buyer or the seller can cancel this order.")
+        raise NotYourPart(_("Only the buyer or the seller can cancel this order."))
     if order.status is S.CANCELLED:
         return order
     if role == "buyer":
         if order.status is not S.PENDING_PAYMENT:
             raise WrongState(
-                "This order is paid; ask the seller to cancel it, or open a dispute after hand-over."
+                _(
+                    "This order is paid; ask the seller to cancel it, or open a dispute after hand-over."
+                )
             )
         if order.payment_ref and _stop_payment(session, order, gateway):
             return order  # paid a moment ago: not cancelled (the page shows it paid)
         listings_service.release(session=session, listing_id=order.listing_id)
         _move(session, order, S.CANCELLED, OrderEventKind.CANCELLED, actor=actor)
         return order
-    _must_be(order, {S.PENDING_PAYMENT, S.PAID}, "cancelled")
+    _must_be(
+        order,
+        {S.PENDING_PAYMENT, S.PAID},
+        N_("This order is %(status)s; it cannot be cancelled now."),
+    )
     note = None
     if order.status is S.PAID:
         _refund(session, order, gateway)
-        note = f"The buyer was refunded ({order.refund_ref})."
+        note = wording.BUYER_REFUNDED.english(ref=order.refund_ref)
     elif order.payment_ref and _stop_payment(session, order, gateway):
-        raise WrongState("The buyer has just paid; cancel again to refund them.")
+        raise WrongState(_("The buyer has just paid; cancel again to refund them."))
     # The seller called it off: the listing waits, withdrawn, until they relist it.
     listings_service.take_back(session=session, listing_id=order.listing_id)
     _move(session, order, S.CANCELLED, OrderEventKind.CANCELLED, actor=actor, note=note)
@@ -194,16 +203,16 @@ def cancel(*, session: Session, order: Order, actor: User, gateway: PaymentGatew
 def ship(*, session: Session, order: Order, seller: User, tracking: str) -> Order:
     """The seller posted the item, with its tracking reference."""
     order = _lock(session, order)
-    _require(order, seller, "seller", "mark this order as shipped")
+    _require(order, seller, "seller", N_("Only the seller can mark this order as shipped."))
     tracking = " ".join(tracking.split())
     if order.status is S.SHIPPED and order.tracking == tracking:
         return order
     if order.fulfilment is not Fulfilment.SHIPPING:
-        raise WrongState("This order is a pickup; enter the buyer's hand-over code instead.")
-    _must_be(order, {S.PAID}, "shipped")
+        raise WrongState(_("This order is a pickup; enter the buyer's hand-over code instead."))
+    _must_be(order, {S.PAID}, N_("This order is %(status)s; it cannot be shipped now."))
     if not tracking or len(tracking) > 200:
         raise InvalidInput(
-            "Give the carrier and tracking number (up to 200 characters).", field="tracking"
+            _("Give the carrier and tracking number (up to 200 characters)."), field="tracking"
         )
     now = utcnow()
     order.tracking = tracking
@@ -218,12 +227,16 @@ def hand_over(
 ) -> Order:
     """Pickup: with the buyer's code the order completes at once; without, buyer protection runs."""
     order = _lock(session, order)
-    _require(order, seller, "seller", "hand this item over")
+    _require(order, seller, "seller", N_("Only the seller can hand this item over."))
     if order.fulfilment is not Fulfilment.PICKUP:
-        raise WrongState("This order is shipped, not handed over; mark it as shipped.")
+        raise WrongState(_("This order is shipped, not handed over; mark it as shipped."))
     if order.status is S.COMPLETED or (order.status is S.HANDED_OVER and code is None):
         return order
-    _must_be(order, {S.PAID, S.HANDED_OVER}, "handed over")
+    _must_be(
+        order,
+        {S.PAID, S.HANDED_OVER},
+        N_("This order is %(status)s; it cannot be handed over now."),
+    )
     if code is None:
         now = utcnow()
         order.delivered_at = now
@@ -232,8 +245,10 @@ def hand_over(
         return order
     if order.handover_failures >= settings.handover_max_attempts:
         raise WrongState(
-            "Too many wrong codes: the code is locked. Mark the item as handed over and "
-            "the buyer confirms receipt in the app."
+            _(
+                "Too many wrong codes: the code is locked. Mark the item as handed over and "
+                "the buyer confirms receipt in the app."
+            )
         )
     entered = "".join(code.split())
     if not secrets.compare_digest(entered.encode(), order.handover_code.encode()):
@@ -243,10 +258,17 @@ def hand_over(
         session.flush()
         left = settings.handover_max_attempts - order.handover_failures
         raise WrongHandoverCode(
-            f"That is not the buyer's code. {left} {'try' if left == 1 else 'tries'} left."
+            ngettext(
+                "That is not the buyer's code. %(num)s try left.",
+                "That is not the buyer's code. %(num)s tries left.",
+                left,
+            )
+            % {"num": left}
             if left
-            else "That is not the buyer's code. The code is now locked: mark the item as "
-            "handed over and the buyer confirms receipt.",
+            else _(
+                "That is not the buyer's code. The code is now locked: mark the item as "
+                "handed over and the buyer confirms receipt."
+            ),
             field="code",
         )
     now = utcnow()
@@ -258,19 +280,25 @@ def hand_over(
             S.HANDED_OVER,
             OrderEventKind.HANDED_OVER,
             actor=seller,
-            note="The buyer's code was entered.",
+            note=wording.CODE_ENTERED.english(),
         )
-    _complete(session, order, actor=seller, kind=OrderEventKind.COMPLETED, note="Hand-over code")
+    _complete(
+        session,
+        order,
+        actor=seller,
+        kind=OrderEventKind.COMPLETED,
+        note=wording.BY_CODE.english(),
+    )
     return order
 
 
 def confirm(*, session: Session, order: Order, buyer: User) -> Order:
     """The buyer has the item and is happy: the seller is paid."""
     order = _lock(session, order)
-    _require(order, buyer, "buyer", "confirm receipt")
+    _require(order, buyer, "buyer", N_("Only the buyer can confirm receipt."))
     if order.status is S.COMPLETED:
         return order
-    _must_be(order, _DELIVERED, "confirmed")
+    _must_be(order, _DELIVERED, N_("This order is %(status)s; it cannot be confirmed now."))
     _complete(session, order, actor=buyer, kind=OrderEventKind.CONFIRMED, note=None)
     return order
 
@@ -278,15 +306,15 @@ def confirm(*, session: Session, order: Order, buyer: User) -> Order:
 def dispute(*, session: Session, order: Order, buyer: User, reason: str) -> Order:
     """The buyer reports a problem within the protection window; an admin decides."""
     order = _lock(session, order)
-    _require(order, buyer, "buyer", "open a dispute")
+    _require(order, buyer, "buyer", N_("Only the buyer can open a dispute."))
     if order.status is S.DISPUTED:
         return order
-    _must_be(order, _DELIVERED, "disputed")
+    _must_be(order, _DELIVERED, N_("This order is %(status)s; it cannot be disputed now."))
     reason = " ".join(reason.split())
     if not 5 <= len(reason) <= 500:
-        raise InvalidInput("Say what went wrong (5 to 500 characters).", field="reason")
+        raise InvalidInput(_("Say what went wrong (5 to 500 characters)."), field="reason")
     if order.protection_ends_at is not None and order.protection_ends_at <= utcnow():
-        raise WrongState("The protection window has ended for this order.")
+        raise WrongState(_("The protection window has ended for this order."))
     _move(session, order, S.DISPUTED, OrderEventKind.DISPUTED, actor=buyer, note=reason)
     return order
 
@@ -302,12 +330,12 @@ def resolve_dispute(
 ) -> Order:
     """An admin decides a dispute: refund the buyer, or release the money to the seller."""
     if not admin.is_admin:
-        raise NotYourPart("Only an admin can resolve a dispute.")
+        raise NotYourPart(_("Only an admin can resolve a dispute."))
     order = _lock(session, order)
     wanted = S.REFUNDED if outcome == "refund" else S.COMPLETED
     if order.status is wanted:
         return order
-    _must_be(order, {S.DISPUTED}, "resolved")
+    _must_be(order, {S.DISPUTED}, N_("This order is %(status)s; it cannot be resolved now."))
     if outcome == "refund":
         _refund(session, order, gateway)
         listings_service.take_back(session=session, listing_id=order.listing_id)
@@ -317,7 +345,7 @@ def resolve_dispute(
             S.REFUNDED,
             OrderEventKind.DISPUTE_RESOLVED,
             actor=admin,
-            note=note or f"Resolved for the buyer: refunded ({order.refund_ref}).",
+            note=note or wording.FOR_BUYER.english(ref=order.refund_ref),
         )
         return order
     _complete(
@@ -325,7 +353,7 @@ def resolve_dispute(
         order,
         actor=admin,
         kind=OrderEventKind.DISPUTE_RESOLVED,
-        note=note or "Resolved for the seller.",
+        note=note or wording.FOR_SELLER.english(),
     )
     return order
 
@@ -356,9 +384,7 @@ def _complete(
         OrderEventKind.PAYOUT,
         actor=None,
         note=(
-            "Transfer to the seller's account queued."
-            if payout.destination
-            else "Added to the seller's payable balance."
-        ),
+            wording.TRANSFER_QUEUED if payout.destination else wording.ADDED_TO_BALANCE
+        ).english(),
     )
     session.flush()

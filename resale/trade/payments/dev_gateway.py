@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from resale.core.i18n import N_
 from resale.trade.payments.gateway import (
     GatewayError,
     Payment,
@@ -55,7 +56,8 @@ def _payment(row: sqlite3.Row) -> Payment:
         next_action_url=PAY_PAGE.format(ref=row["ref"])
         if status is PaymentStatus.REQUIRES_ACTION
         else None,
-        failure_message="Declined on the development gateway's pay page."
+        # Stored in English (an order's history, the API), worded when shown.
+        failure_message=N_("Declined on the development gateway's pay page.")
         if status is PaymentStatus.FAILED
         else None,
     )

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, func, select
 
 from resale.core.db import utcnow, write_session
 from resale.core.errors import InvalidInput
+from resale.core.i18n import gettext as _
 from resale.trade.payments.gateway import GatewayError, PaymentGateway
 from resale.trade.payments.models import PaymentAccount, Payout, PayoutMethod, PayoutStatus
 from resale.users.models import User
@@ -28,7 +29,7 @@ def connect_account(*, session: Session, user: User, stripe_account_id: str) -> 
     stripe_account_id = stripe_account_id.strip()
     if not stripe_account_id.startswith("acct_") or len(stripe_account_id) > 100:
         raise InvalidInput(
-            "A Stripe connected account id starts with acct_.", field="stripe_account_id"
+            _("A Stripe connected account id starts with acct_."), field="stripe_account_id"
         )
     assert user.id is not None
     account = session.get(PaymentAccount, user.id)

@@ -15,6 +15,7 @@ import stripe
 from stripe.params import PaymentIntentCreateParams, TransferCreateParams
 
 from resale.core.fields import MAX_AMOUNT_CENTS
+from resale.core.i18n import N_
 from resale.trade.payments.gateway import (
     GatewayError,
     MalformedWebhook,
@@ -241,7 +242,7 @@ class StripeGateway:
             currency=intent.currency.upper(),
             next_action_url=next_url,
             client_secret=intent.client_secret if status is PaymentStatus.REQUIRES_ACTION else None,
-            failure_message=(error.message or "The payment was declined.")
+            failure_message=(error.message or N_("The payment was declined."))
             if status is PaymentStatus.FAILED and error is not None
             else None,
         )

@@ -382,7 +382,7 @@ def test_the_lists_say_when_there_is_nothing_yet(client: TestClient, session: Se
     assert "You have not bought anything yet." in client.get("/me/purchases").text
     sales = client.get("/me/sales").text
     assert "No sales yet." in sales
-    assert "Your payable balance: <strong>€0</strong>" in sales
+    assert "Your payable balance: <strong>€0.00</strong>" in sales
 
 
 def test_the_sell_form_takes_a_shipping_price(client: TestClient, session: Session) -> None:
