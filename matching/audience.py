@@ -15,6 +15,7 @@ from matching.picks import (
     category_weights,
 )
 from resale.core import taxonomy
+from resale.core.i18n import gettext
 from resale.users import service as users_service
 
 BANDS_KM: tuple[tuple[float, float], ...] = ((0.0, 2.0), (2.0, 5.0), (5.0, 10.0), (10.0, 30.0))
@@ -28,8 +29,9 @@ class Band:
 
     @property
     def label(self) -> str:
+        """The band in words, in the language spoken: "under 2 km", "2–5 km"."""
         if self.min_km == 0:
-            return f"under {self.max_km:g} km"
+            return gettext("under %(km)s km") % {"km": f"{self.max_km:g}"}
         return f"{self.min_km:g}–{self.max_km:g} km"
 
 
@@ -59,7 +61,9 @@ def interested_buyers(*, session: Session, listing: Listing) -> Audience:
     info = serving.model_info(served)
     empty = [Band(lo, hi, 0) for lo, hi in BANDS_KM]
     if listing.lat is None or listing.lon is None:
-        return Audience(bands=empty, model=info, note="Add a location to see buyers near it.")
+        return Audience(
+            bands=empty, model=info, note=gettext("Add a location to see buyers near it.")
+        )
     radius = BANDS_KM[-1][1]
     distances: list[float]
     if served is not None:

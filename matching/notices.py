@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -18,7 +19,7 @@ from listings.search import from_url, load_cards, matches
 from matching import serving
 from matching.picks import (
     DEFAULT_LIMIT,
-    SAVED_SEARCH,
+    SAVED_SEARCH_NAMED,
     YOUR_CATEGORY,
     category_weights,
     shown,
@@ -38,8 +39,16 @@ KIND = "listing.match"  # the notices told here (resale.core.notifications)
 LINK = "/listings/"  # a notice's link: LINK + the listing's id; its key "listing:<id>"
 
 
-def buyers_to_tell(*, session: Session, listing: Listing) -> dict[int, str]:
-    """Who should hear of a newly published listing, and why (user id -> reason in words).
+class Told(NamedTuple):
+    """Why a buyer hears of a listing: the English message (a msgid) and the values that
+    fill it, stored so and worded in the reader's language when read."""
+
+    text: str
+    params: dict[str, str] | None = None
+
+
+def buyers_to_tell(*, session: Session, listing: Listing) -> dict[int, Told]:
+    """Who should hear of a newly published listing, and why (user id -> reason).
 
     Saved searches it matches come first (as the search page would show it); then,
     with a trained model, people living within ``NOTIFY_RADIUS_KM`` whose taste fits
@@ -54,13 +63,13 @@ def buyers_to_tell(*, session: Session, listing: Listing) -> dict[int, str]:
     homes = users_service.homes_of(session=session, user_ids=[s.user_id for s in searches])
     card = load_cards(session=session, ids=[listing.id]).get(listing.id)
     photos = card is not None and card.photo_key is not None
-    out: dict[int, str] = {}
+    out: dict[int, Told] = {}
     for saved in searches:
         if saved.user_id in out:
             continue
         found = from_url(QueryParams(saved.query), home=homes.get(saved.user_id))
         if matches(found.query, listing, has_photos=photos):
-            out[saved.user_id] = f"{SAVED_SEARCH}: {saved.name}"[:300]
+            out[saved.user_id] = Told(SAVED_SEARCH_NAMED, {"name": saved.name})
     served = serving.current()
     if served is not None and listing.lat is not None and listing.lon is not None:
         people = served.model.audience(
@@ -74,7 +83,7 @@ def buyers_to_tell(*, session: Session, listing: Listing) -> dict[int, str]:
             min_score=NOTIFY_MIN_SCORE,
         )
         for user_id, _km, _score in people[:MAX_TASTE_NOTICES]:
-            out.setdefault(int(user_id), YOUR_CATEGORY)
+            out.setdefault(int(user_id), Told(YOUR_CATEGORY))
     out.pop(listing.seller_id, None)
     return out
 
@@ -91,8 +100,16 @@ def notify_new_listing(*, session: Session, listing: Listing) -> int:
         return 0
     id_ = listing.id
     return sum(
-        notifications.tell(session, user_id, KIND, reason, f"{LINK}{id_}", key=f"listing:{id_}")
-        for user_id, reason in wanted.items()
+        notifications.tell(
+            session,
+            user_id,
+            KIND,
+            told.text,
+            f"{LINK}{id_}",
+            key=f"listing:{id_}",
+            params=told.params,
+        )
+        for user_id, told in wanted.items()
     )
 
 
@@ -118,7 +135,7 @@ def notify_since(*, engine: Engine, since: datetime) -> int:
 @dataclass(frozen=True, slots=True)
 class Notice:
     card: ListingCard
-    reason: str
+    reason: str  # in the reader's language
     created_at: datetime
     seen: bool
 

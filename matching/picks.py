@@ -12,26 +12,30 @@ from listings.search import SearchQuery
 from resale.core import taxonomy
 from resale.core.config import settings
 from resale.core.geo import rounded_km
+from resale.core.i18n import N_, gettext
 
 DEFAULT_LIMIT = 12
 NEAR_KM = 5.0  # "near you" below this
 MAX_REASONS = 2
 
 
-# Reasons, in the words people read.
-NEAR_YOU = "near you"
-LIKE_SAVED = "like items you saved"
-LIKE_VIEWED = "like items you looked at"
-SIMILAR_TASTE = "liked by people with similar taste"
-POPULAR_NEARBY = "popular nearby"
-POPULAR = "popular right now"
-NEW_NEAR_YOU = "new near you"
-NEW = "just listed"
-YOUR_CATEGORY = "in a category you like"
-SIMILAR_ITEM = "similar to this item"
-SAME_PEOPLE = "viewed by the same people"
-NEAR_ITEM = "close to this item"
-SAVED_SEARCH = "matches a search you saved"
+# Reasons, in the words people read: kept in English (the msgid), said in the reader's
+# language where they are shown (``Pick.said``, the API, the notices page).
+NEAR_YOU = N_("near you")
+LIKE_SAVED = N_("like items you saved")
+LIKE_VIEWED = N_("like items you looked at")
+SIMILAR_TASTE = N_("liked by people with similar taste")
+POPULAR_NEARBY = N_("popular nearby")
+POPULAR = N_("popular right now")
+NEW_NEAR_YOU = N_("new near you")
+NEW = N_("just listed")
+YOUR_CATEGORY = N_("in a category you like")
+SIMILAR_ITEM = N_("similar to this item")
+SAME_PEOPLE = N_("viewed by the same people")
+NEAR_ITEM = N_("close to this item")
+SAVED_SEARCH = N_("matches a search you saved")
+# A notice's reason, with the saved search's name (its %(name)s).
+SAVED_SEARCH_NAMED = N_("matches a search you saved: %(name)s")
 
 _TASTE = frozenset(
     {SAVED_SEARCH, LIKE_SAVED, LIKE_VIEWED, SIMILAR_ITEM, SAME_PEOPLE, SIMILAR_TASTE, YOUR_CATEGORY}
@@ -59,7 +63,12 @@ class Pick:
     """One recommended listing: its card (distance rounded) and why it is there."""
 
     card: ListingCard
-    reasons: tuple[str, ...]
+    reasons: tuple[str, ...]  # the English msgids (the constants above)
+
+    @property
+    def said(self) -> tuple[str, ...]:
+        """The reasons in the language being spoken."""
+        return in_words(self.reasons)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +89,11 @@ def ordered(reasons: Sequence[str]) -> tuple[str, ...]:
     rest = ranked[1:]
     other_kind = [r for r in rest if (r in _TASTE) != (first in _TASTE)]
     return (first, *(other_kind or rest)[: MAX_REASONS - 1])
+
+
+def in_words(reasons: Sequence[str]) -> tuple[str, ...]:
+    """Reasons in the language being spoken."""
+    return tuple(gettext(r) for r in reasons)
 
 
 def shown(card: ListingCard) -> ListingCard:

@@ -35,13 +35,14 @@ def _source(info: dict[str, Any]) -> ModelSource:
 
 
 def listing_out(card: ListingCard, reasons: Sequence[str]) -> RecommendedListing:
-    """A card as the API shows it (its distance already rounded by the service)."""
+    """A card as the API shows it (its distance already rounded by the service) with its
+    reasons, already in the words of the language spoken."""
     return RecommendedListing.of(card, reasons=list(reasons))
 
 
 def picks_out(picks: service.Picks) -> RecommendationList:
     return RecommendationList(
-        items=[listing_out(p.card, p.reasons) for p in picks.items],
+        items=[listing_out(p.card, p.said) for p in picks.items],
         model=_source(picks.model),
         distance_from=picks.distance_from,
     )

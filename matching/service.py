@@ -25,6 +25,7 @@ from matching.audience import BANDS_KM, Audience, Band, interested_buyers
 from matching.feed import feed
 from matching.notices import (
     Notice,
+    Told,
     buyers_to_tell,
     mark_notices_seen,
     notices_for,
@@ -46,6 +47,7 @@ from matching.picks import (
     POPULAR_NEARBY,
     SAME_PEOPLE,
     SAVED_SEARCH,
+    SAVED_SEARCH_NAMED,
     SIMILAR_ITEM,
     SIMILAR_TASTE,
     YOUR_CATEGORY,
@@ -67,6 +69,7 @@ __all__ = [
     "POPULAR_NEARBY",
     "SAME_PEOPLE",
     "SAVED_SEARCH",
+    "SAVED_SEARCH_NAMED",
     "SIMILAR_ITEM",
     "SIMILAR_TASTE",
     "YOUR_CATEGORY",
@@ -75,6 +78,7 @@ __all__ = [
     "Notice",
     "Pick",
     "Picks",
+    "Told",
     "buyers_to_tell",
     "feed",
     "interested_buyers",

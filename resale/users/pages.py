@@ -13,6 +13,7 @@ from resale.core.config import settings
 from resale.core.db import SessionDep
 from resale.core.errors import ResaleError
 from resale.core.geo import PLACES
+from resale.core.i18n import gettext as _
 from resale.users import service
 from resale.users.dependencies import CurrentUser, OptionalUser, page_router
 from resale.users.models import TokenKind, User
@@ -69,9 +70,10 @@ def register_submit(request: Request, session: SessionDep, form: web.FormDep) ->
         return web.form_failed(
             request, "users/register.html", partial(_form_context, values), exc, session=session
         )
-    token, _ = service.issue_token(session=session, user=user, kind=TokenKind.SESSION)
+    token, _lifetime = service.issue_token(session=session, user=user, kind=TokenKind.SESSION)
     response = web.redirect(
-        web.safe_next(values.get("next")), flash=f"Welcome to resale, {user.display_name}!"
+        web.safe_next(values.get("next")),
+        flash=_("Welcome to resale, %(name)s!") % {"name": user.display_name},
     )
     return _logged_in(response, token)
 
@@ -109,7 +111,7 @@ def login_submit(
             exc,
             status_code=429 if isinstance(exc, TooManyAttempts) else 400,
         )
-    token, _ = service.issue_token(session=session, user=user, kind=TokenKind.SESSION)
+    token, _lifetime = service.issue_token(session=session, user=user, kind=TokenKind.SESSION)
     return _logged_in(web.redirect(web.safe_next(values.get("next"))), token)
 
 
@@ -118,7 +120,7 @@ def logout(request: Request, session: SessionDep) -> Response:
     token = request.cookies.get(security.SESSION_COOKIE)
     if token:
         service.revoke_token(session=session, token=token)
-    response = web.redirect("/", flash="You are logged out.", kind="info")
+    response = web.redirect("/", flash=_("You are logged out."), kind="info")
     response.delete_cookie(security.SESSION_COOKIE)
     # The next page gives a new visitor id: no token from before this session works again.
     response.delete_cookie(security.CSRF_COOKIE)
@@ -149,6 +151,7 @@ def profile_page(request: Request, user: CurrentUser) -> Response:
         "place_slug": _place_slug_for(user),
         "geo_lat": "" if user.lat is None else str(user.lat),
         "geo_lon": "" if user.lon is None else str(user.lon),
+        "language": user.language or "",
     }
     return _form_page(request, "users/profile.html", values)
 
@@ -158,11 +161,31 @@ def profile_submit(
     request: Request, user: CurrentUser, session: SessionDep, form: web.FormDep
 ) -> Response:
     values = web.form_values(form)
+    language = values.get("language") or None
+    if language is not None and language not in i18n.LANGUAGES:
+        refusal = {"language": _("Choose a language from the list.")}
+        return web.form_failed(
+            request, "users/profile.html", partial(_form_context, values), refusal
+        )
     try:
         data = ProfileUpdate.model_validate(
-            {"display_name": values.get("display_name", ""), **web.location_from_form(values)}
+            {
+                "display_name": values.get("display_name", ""),
+                "language": language,
+                **web.location_from_form(values),
+            }
         )
     except ValidationError as exc:
         return web.form_failed(request, "users/profile.html", partial(_form_context, values), exc)
     service.update_profile(session=session, user=user, data=data)
-    return web.redirect("/profile", flash="Your profile is saved.")
+    # From here on (this flash, the next page) in the language chosen; without one, in
+    # this browser's (the footer switch's cookie, else its Accept-Language).
+    i18n.speak(
+        data.language
+        or i18n.choose(
+            setting=None,
+            cookie=request.cookies.get(i18n.COOKIE),
+            accept_language=request.headers.get("accept-language"),
+        )
+    )
+    return web.redirect("/profile", flash=_("Your profile is saved."))

@@ -14,13 +14,14 @@ from resale.core.config import settings
 from resale.core.db import pause, utcnow
 from resale.core.errors import Conflict, NotAuthenticated
 from resale.core.geo import bounding_box, haversine_km, place_name_for
+from resale.core.i18n import N_, gettext
 from resale.users.models import AuthToken, TokenKind, User
 from resale.users.schemas import HomeLocation, Language, ProfileUpdate, UserCreate
 from resale.users.throttle import LoginThrottle
 
 _USERS = User.__table__  # type: ignore[attr-defined]
 
-WRONG_CREDENTIALS = "Wrong email or password."
+WRONG_CREDENTIALS = N_("Wrong email or password.")
 
 
 class Home(NamedTuple):
@@ -89,12 +90,12 @@ def living_near(
 
 class EmailTaken(Conflict):
     def __init__(self) -> None:
-        super().__init__("An account with this email already exists.", field="email")
+        super().__init__(gettext("An account with this email already exists."), field="email")
 
 
 class WrongCredentials(NotAuthenticated):
     def __init__(self) -> None:
-        super().__init__(WRONG_CREDENTIALS)
+        super().__init__(gettext(WRONG_CREDENTIALS))
 
 
 def normalize_email(email: str) -> str:

@@ -28,6 +28,7 @@ from limits.strategies import FixedWindowRateLimiter
 
 from resale.core.config import settings
 from resale.core.errors import ResaleError
+from resale.core.i18n import ngettext
 from resale.core.ratelimit.storage import DatabaseStorage
 
 
@@ -36,11 +37,19 @@ class TooManyAttempts(ResaleError):
 
     def __init__(self, *, retry_after: int, by_address: bool) -> None:
         minutes = max(1, math.ceil(retry_after / 60))
-        whom = "from your network" if by_address else "for this account"
-        super().__init__(
-            f"Too many failed logins {whom}. Please try again in "
-            f"{minutes} minute{'s' if minutes != 1 else ''}."
-        )
+        if by_address:
+            message = ngettext(
+                "Too many failed logins from your network. Please try again in %(num)s minute.",
+                "Too many failed logins from your network. Please try again in %(num)s minutes.",
+                minutes,
+            )
+        else:
+            message = ngettext(
+                "Too many failed logins for this account. Please try again in %(num)s minute.",
+                "Too many failed logins for this account. Please try again in %(num)s minutes.",
+                minutes,
+            )
+        super().__init__(message % {"num": minutes})
         self.retry_after = retry_after
 
 

@@ -30,9 +30,14 @@ def no_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModelHolder:
     return holder
 
 
-def _notices(session: Session, listing_id: int | None) -> dict[int, str]:
+def _rows(session: Session, listing_id: int | None) -> dict[int, Notification]:
     rows = session.exec(select(Notification).where(Notification.key == f"listing:{listing_id}"))
-    return {n.recipient_id: n.text for n in rows}
+    return {n.recipient_id: n for n in rows}
+
+
+def _notices(session: Session, listing_id: int | None) -> dict[int, str]:
+    """Who was told of a listing, and the English message stored for them."""
+    return {user_id: n.text for user_id, n in _rows(session, listing_id).items()}
 
 
 def test_saved_searches_that_match_a_new_listing_are_told_once(
@@ -61,7 +66,10 @@ def test_saved_searches_that_match_a_new_listing_are_told_once(
     assert service.notify_new_listing(session=session, listing=sofa) == 2
     told = _notices(session, sofa.id)
     assert set(told) == {cheap_sofas.id, leather.id}  # not Lyon, not bikes, not the seller
-    assert told[leather.id].startswith(f"{service.SAVED_SEARCH}: leather · Furniture")
+    # Stored as the English message and its values, worded when read.
+    assert told[leather.id] == service.SAVED_SEARCH_NAMED
+    name = _rows(session, sofa.id)[leather.id].params
+    assert name is not None and name["name"].startswith("leather · Furniture")
     assert service.notify_new_listing(session=session, listing=sofa) == 0  # told once
 
     dear = make_listing(

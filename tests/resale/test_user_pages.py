@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -177,3 +179,39 @@ def test_profile_errors_keep_the_form(client: TestClient, session: Session) -> N
     assert 'id="place_slug-error"' in response.text
     session.refresh(user)
     assert user.display_name == "Keep me"
+
+
+def test_profile_language_is_stored_and_spoken_from_the_next_page(
+    client: TestClient, session: Session
+) -> None:
+    user = make_user(session, display_name="Mei")
+    browser_login(client, session, user)
+    client.headers["Accept-Language"] = "en-GB,en;q=0.9"
+    page = client.get("/profile").text
+    assert '<select id="language" name="language">' in page
+    assert '<option value="" selected>' in page  # the browser's choice, until one is made
+
+    def save(language: str) -> Any:
+        form = {"csrf_token": csrf(client), "display_name": "Mei", "language": language}
+        return client.post("/profile", data=form, follow_redirects=False)
+
+    response = save("zh-CN")
+    assert response.status_code == 303
+    session.refresh(user)
+    assert user.language == "zh-CN"
+    page = client.get("/profile").text  # the English Accept-Language is overruled
+    assert '<html lang="zh-CN">' in page
+    assert '<option value="zh-CN" lang="zh-CN" selected>' in page
+
+    response = save("")  # back to the browser's choice
+    assert response.status_code == 303
+    session.refresh(user)
+    assert user.language is None
+    page = client.get("/profile").text
+    assert '<html lang="en">' in page and '<option value="" selected>' in page
+
+    refused = save("fr")
+    assert refused.status_code == 422
+    assert 'id="language-error"' in refused.text
+    session.refresh(user)
+    assert user.language is None
