@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from resale.core.i18n import gettext as _
+
 
 class ResaleError(Exception):
     """An expected failure with a message meant for the person who caused it."""
@@ -43,8 +45,8 @@ class InvalidInput(ResaleError):
 class NotAuthenticated(ResaleError):
     status_code = 401
 
-    def __init__(self, message: str = "Please log in to continue.") -> None:
-        super().__init__(message)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message if message is not None else _("Please log in to continue."))
 
 
 class PermissionDenied(ResaleError):
@@ -64,7 +66,10 @@ class CsrfFailed(ResaleError):
 
     def __init__(self) -> None:
         super().__init__(
-            "This form had expired or came from somewhere else. Please reload the page and try again."
+            _(
+                "This form had expired or came from somewhere else. Please reload the page and"
+                " try again."
+            )
         )
 
 

@@ -20,11 +20,14 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
+from resale.core.i18n import N_
+from resale.core.i18n import gettext as _
+
 
 def not_a_boolean(value: Any) -> Any:
     """Numbers are numbers: JSON's true and false are not 1 and 0 here."""
     if isinstance(value, bool):
-        raise ValueError("must be a number, not true or false")
+        raise ValueError(_("must be a number, not true or false"))
     return value
 
 
@@ -46,18 +49,45 @@ MAX_WEIGHT_KG = 1000
 MAX_DISTANCE_KM = 20_038
 
 
-def text_problem(value: str) -> str | None:
-    """Why a text value cannot be stored, or None: the one rule for every text input.
+# Why a text cannot be stored (see text_fault), as said of a value, of a name (a JSON key
+# or a form field's name) and, on a page, of a named field.
+TEXT_PROBLEMS: dict[str, str] = {
+    "nul": N_("must not contain NUL characters"),
+    "unicode": N_("is not valid Unicode"),
+}
+NAME_PROBLEMS: dict[str, str] = {
+    "nul": N_("name must not contain NUL characters"),
+    "unicode": N_("name is not valid Unicode"),
+}
+FIELD_PROBLEMS: dict[str, str] = {
+    "nul": N_("The field “%(field)s” must not contain NUL characters."),
+    "unicode": N_("The field “%(field)s” is not valid Unicode."),
+}
+FIELD_NAME_PROBLEMS: dict[str, str] = {
+    "nul": N_("The name of the field “%(field)s” must not contain NUL characters."),
+    "unicode": N_("The name of the field “%(field)s” is not valid Unicode."),
+}
+
+
+def text_fault(value: str) -> str | None:
+    """Why a text value cannot be stored ("nul" or "unicode"), or None: the one rule for
+    every text input.
 
     A NUL byte is refused by PostgreSQL; a lone UTF-16 surrogate cannot be encoded at all.
     """
     if "\x00" in value:
-        return "must not contain NUL characters"
+        return "nul"
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        return "is not valid Unicode"
+        return "unicode"
     return None
+
+
+def text_problem(value: str) -> str | None:
+    """Why a text value cannot be stored, in words (the language spoken), or None."""
+    fault = text_fault(value)
+    return None if fault is None else _(TEXT_PROBLEMS[fault])
 
 
 def valid_text(value: str) -> str:
@@ -78,12 +108,15 @@ def text_check(min_length: int, max_length: int, *, one_line: bool = True) -> Ca
     def check(value: str) -> str:
         valid_text(value)
         if len(value) > max_length:
-            raise ValueError(f"must be at most {max_length} characters (now {len(value)})")
+            raise ValueError(
+                _("must be at most %(max)s characters (now %(now)s)")
+                % {"max": max_length, "now": len(value)}
+            )
         value = " ".join(value.split()) if one_line else value.strip()
         if not value and min_length > 0:
-            raise ValueError("this field is required")
+            raise ValueError(_("this field is required"))
         if len(value) < min_length:
-            raise ValueError(f"must be at least {min_length} characters")
+            raise ValueError(_("must be at least %(min)s characters") % {"min": min_length})
         return value
 
     return check
@@ -179,14 +212,14 @@ class PointIn(BaseModel):
             return lon
         lat = info.data["lat"]
         if lat is not None and lon is None:
-            raise ValueError("lon is required when lat is given")
+            raise ValueError(_("lon is required when lat is given"))
         if lat is None and lon is not None:
-            raise ValueError("lat is required when lon is given")
+            raise ValueError(_("lat is required when lon is given"))
         return lon
 
     @field_validator("place")
     @classmethod
     def _place_needs_point(cls, place: str | None, info: ValidationInfo) -> str | None:
         if place is not None and info.data.get("lat") is None and "lat" in info.data:
-            raise ValueError("a place needs its lat and lon")
+            raise ValueError(_("a place needs its lat and lon"))
         return place

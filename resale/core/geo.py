@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from resale.core.i18n import gettext, number
+from resale.core.i18n import N_, gettext, number
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -21,15 +21,23 @@ class Place:
 
     @property
     def currency(self) -> str:
-        return "GBP" if self.country == "GB" else "EUR"
+        """What people there price in."""
+        return {"GB": "GBP", "CN": "CNY"}.get(self.country, "EUR")
+
+    @property
+    def label(self) -> str:
+        """The place's name in the language spoken (``上海 静安区`` for ``Shanghai, Jing'an``)."""
+        return gettext(self.name)
 
 
 def _p(slug: str, name: str, city: str, country: str, lat: float, lon: float) -> Place:
-    return Place(slug, name, city, country, lat, lon)
+    return Place(slug, N_(name), city, country, lat, lon)
 
 
-# Neighbourhoods of a few real cities (centre coordinates), so that distances
-# inside a city vary from a few hundred metres to tens of kilometres.
+# Neighbourhoods (districts, in China) of a few real cities (centre coordinates), so that
+# distances inside a city vary from a few hundred metres to tens of kilometres. The name
+# is stored with what is placed there (in English); ``label`` says it in the reader's
+# language.
 PLACES: tuple[Place, ...] = (
     _p("paris-marais", "Paris, Le Marais", "Paris", "FR", 48.8590, 2.3620),
     _p("paris-montmartre", "Paris, Montmartre", "Paris", "FR", 48.8867, 2.3431),
@@ -71,6 +79,23 @@ PLACES: tuple[Place, ...] = (
     _p("amsterdam-jordaan", "Amsterdam, Jordaan", "Amsterdam", "NL", 52.3740, 4.8800),
     _p("amsterdam-de-pijp", "Amsterdam, De Pijp", "Amsterdam", "NL", 52.3540, 4.8930),
     _p("amsterdam-oost", "Amsterdam, Oost", "Amsterdam", "NL", 52.3600, 4.9300),
+    _p("shanghai-jingan", "Shanghai, Jing'an", "Shanghai", "CN", 31.2290, 121.4480),
+    _p("shanghai-xuhui", "Shanghai, Xuhui", "Shanghai", "CN", 31.1880, 121.4370),
+    _p("shanghai-huangpu", "Shanghai, Huangpu", "Shanghai", "CN", 31.2304, 121.4737),
+    _p("shanghai-pudong", "Shanghai, Pudong", "Shanghai", "CN", 31.2397, 121.4998),
+    _p("shanghai-yangpu", "Shanghai, Yangpu", "Shanghai", "CN", 31.2595, 121.5260),
+    _p("hangzhou-xihu", "Hangzhou, Xihu", "Hangzhou", "CN", 30.2590, 120.1300),
+    _p("hangzhou-gongshu", "Hangzhou, Gongshu", "Hangzhou", "CN", 30.3190, 120.1500),
+    _p("hangzhou-binjiang", "Hangzhou, Binjiang", "Hangzhou", "CN", 30.2084, 120.2110),
+    _p("beijing-dongcheng", "Beijing, Dongcheng", "Beijing", "CN", 39.9288, 116.4160),
+    _p("beijing-chaoyang", "Beijing, Chaoyang", "Beijing", "CN", 39.9219, 116.4436),
+    _p("beijing-haidian", "Beijing, Haidian", "Beijing", "CN", 39.9590, 116.2980),
+    _p("shenzhen-futian", "Shenzhen, Futian", "Shenzhen", "CN", 22.5410, 114.0550),
+    _p("shenzhen-nanshan", "Shenzhen, Nanshan", "Shenzhen", "CN", 22.5333, 113.9304),
+    _p("shenzhen-longgang", "Shenzhen, Longgang", "Shenzhen", "CN", 22.7200, 114.2470),
+    _p("chengdu-jinjiang", "Chengdu, Jinjiang", "Chengdu", "CN", 30.6570, 104.0830),
+    _p("chengdu-wuhou", "Chengdu, Wuhou", "Chengdu", "CN", 30.6420, 104.0430),
+    _p("chengdu-gaoxin", "Chengdu, Gaoxin", "Chengdu", "CN", 30.5730, 104.0660),
 )
 PLACES_BY_SLUG: dict[str, Place] = {p.slug: p for p in PLACES}
 NEAR_PLACE_KM = 25.0
@@ -107,10 +132,34 @@ def nearest_place(lat: float, lon: float) -> tuple[Place, float]:
     return min(((p, haversine_km(lat, lon, p.lat, p.lon)) for p in PLACES), key=lambda t: t[1])
 
 
+# The names place_name_for gives a point away from every listed place. Stored in English
+# like the places' names, and marked here so that a stored name is said in the reader's
+# language wherever a place name is (``gettext(name)``, as ``Place.label`` does).
+NEAR_CITY: dict[str, str] = {
+    "Paris": N_("Near Paris"),
+    "Lyon": N_("Near Lyon"),
+    "Berlin": N_("Near Berlin"),
+    "London": N_("Near London"),
+    "Madrid": N_("Near Madrid"),
+    "Milano": N_("Near Milano"),
+    "Amsterdam": N_("Near Amsterdam"),
+    "Shanghai": N_("Near Shanghai"),
+    "Hangzhou": N_("Near Hangzhou"),
+    "Beijing": N_("Near Beijing"),
+    "Shenzhen": N_("Near Shenzhen"),
+    "Chengdu": N_("Near Chengdu"),
+}
+ELSEWHERE = N_("Elsewhere")
+
+
 def place_name_for(lat: float, lon: float) -> str:
     """A name for a point (e.g. from the browser's geolocation) that does not reveal it."""
     place, km = nearest_place(lat, lon)
-    return place.name if km <= 3 else (f"Near {place.city}" if km <= NEAR_PLACE_KM else "Elsewhere")
+    if km <= 3:
+        return place.name
+    if km <= NEAR_PLACE_KM:
+        return NEAR_CITY.get(place.city, f"Near {place.city}")
+    return ELSEWHERE
 
 
 PUBLIC_POINT_DECIMALS = 2  # 0.01 degree: about 1.1 km north-south, 0.7 km east-west in Europe

@@ -15,8 +15,10 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
-from resale.core import headers, web
+from resale.core import headers, i18n, web
 from resale.core.errors import NotAuthenticated, ResaleError, is_api_request
+from resale.core.i18n import N_, error_message
+from resale.core.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 
@@ -72,20 +74,31 @@ async def _on_http_error(request: Request, exc: Exception) -> Response:
         # Starlette names only the first matching route's methods; a path served by
         # several routes (GET and PATCH /listings/{id}) takes them all.
         exc.headers = {**(exc.headers or {}), "Allow": ", ".join(allowed_methods(request))}
-    message = NOT_FOUND if exc.status_code == 404 else str(exc.detail)
-    return _answer(request, exc.status_code, exc.detail, exc.headers, message=message)
+    detail = message = exc.detail
+    if detail == HTTP_PHRASES.get(exc.status_code):  # Starlette's default: the status's name
+        detail = message = _(detail)
+        if exc.status_code in PAGE_MESSAGES:
+            message = _(PAGE_MESSAGES[exc.status_code])
+    if exc.status_code == 404:
+        message = _(NOT_FOUND)
+    return _answer(request, exc.status_code, detail, exc.headers, message=str(message))
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     if is_api_request(request.url.path):
         # Like FastAPI's answer, minus the echoed input: it may hold a password.
+        # Its ``msg`` in the language spoken; ``loc`` and ``type`` as pydantic has them.
         errors = [
-            {k: v for k, v in error.items() if k not in ("input", "url")} for error in exc.errors()
+            {
+                **{k: v for k, v in error.items() if k not in ("input", "url")},
+                "msg": error_message(error),
+            }
+            for error in exc.errors()
         ]
         return JSONResponse({"detail": jsonable_encoder(errors)}, 422)
     # Pages validate their forms themselves; this is a malformed address.
-    return _answer(request, 404, NOT_FOUND)
+    return _answer(request, 404, _(NOT_FOUND))
 
 
 async def _on_database_contention(request: Request, exc: Exception) -> Response:
@@ -95,21 +108,23 @@ async def _on_database_contention(request: Request, exc: Exception) -> Response:
     # time is a 503 with Retry-After, never a 500. Logged: each one is worth a look.
     if isinstance(exc, sa_exc.IntegrityError):
         log.warning("conflicting write on %s %s: %s", request.method, request.url.path, exc.orig)
-        return _answer(request, 409, CONCURRENT_CHANGE)
+        return _answer(request, 409, _(CONCURRENT_CHANGE))
     if _is_contention(exc):
         log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
-        return _answer(request, 503, DATABASE_BUSY, {"Retry-After": "2"})
+        return _answer(request, 503, _(DATABASE_BUSY), {"Retry-After": "2"})
     return await _on_unexpected(request, exc)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    response = _answer(
-        request,
-        500,
-        "Internal server error",
-        message="Something went wrong on our side. Please try again.",
-    )
+    # Answered from outside the middleware that chose the request's language: choose again.
+    with i18n.speaking(i18n.request_language(request)):
+        response = _answer(
+            request,
+            500,
+            _(INTERNAL_ERROR),
+            message=_("Something went wrong on our side. Please try again."),
+        )
     # Starlette answers this one from outside every middleware, ours for headers too.
     headers.add_headers(response.headers, request.scope)
     return response
@@ -124,9 +139,33 @@ def allowed_methods(request: Any) -> list[str]:
     return sorted(methods)
 
 
-NOT_FOUND = "We could not find that page."
-CONCURRENT_CHANGE = "Someone changed this at the same moment. Please try again."
-DATABASE_BUSY = "We are very busy right now. Please try again in a moment."
+NOT_FOUND = N_("We could not find that page.")
+CONCURRENT_CHANGE = N_("Someone changed this at the same moment. Please try again.")
+DATABASE_BUSY = N_("We are very busy right now. Please try again in a moment.")
+INTERNAL_ERROR = N_("Internal server error")
+# What Starlette says by default (the status's name: "Method Not Allowed"), as the API's
+# ``detail`` in the language spoken; in English exactly Starlette's words.
+HTTP_PHRASES: dict[int, str] = {
+    400: N_("Bad Request"),
+    401: N_("Unauthorized"),
+    403: N_("Forbidden"),
+    404: N_("Not Found"),
+    405: N_("Method Not Allowed"),
+    406: N_("Not Acceptable"),
+    409: N_("Conflict"),
+    410: N_("Gone"),
+    413: N_("Request Entity Too Large"),
+    415: N_("Unsupported Media Type"),
+    422: N_("Unprocessable Entity"),
+    429: N_("Too Many Requests"),
+    500: N_("Internal Server Error"),
+    503: N_("Service Unavailable"),
+}
+# What the error page says instead of Starlette's default detail (404: whatever the detail).
+PAGE_MESSAGES: dict[int, str] = {
+    405: N_("This address does not take that kind of request."),
+    429: N_("Too many requests. Please wait a moment and try again."),
+}
 
 
 def _is_contention(exc: Exception) -> bool:

@@ -14,6 +14,7 @@ language is English unless ``speaking(tag)`` says otherwise.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -26,6 +27,7 @@ from typing import Any
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
+from babel.lists import format_list
 from babel.support import NullTranslations, Translations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -241,3 +243,129 @@ def ago(delta: timedelta) -> str:
 def jinja_globals() -> Mapping[str, Any]:
     """What every template may call: the language spoken, and the switch's choices."""
     return {"current_language": current, "languages": NATIVE_NAMES}
+
+
+# --- Validation errors in the language spoken ----------------------------------------------
+# Pydantic words its errors in English; the API's ``detail`` (and the messages beside form
+# fields) say them in the language of the request, chosen by the error's ``type`` and filled
+# from its ``ctx``. ``loc`` and ``type`` never change; in English ``msg`` is pydantic's own.
+
+_ERROR_MESSAGES: dict[str, str] = {
+    "missing": N_("Field required"),
+    "missing_argument": N_("Missing required argument"),
+    "extra_forbidden": N_("Extra inputs are not permitted"),
+    "string_type": N_("Input should be a valid string"),
+    "string_unicode": N_("Input should be a valid string"),
+    "string_too_short": N_("String should have at least %(min_length)s characters"),
+    "string_too_long": N_("String should have at most %(max_length)s characters"),
+    "string_pattern_mismatch": N_("String should match pattern '%(pattern)s'"),
+    "too_short": N_("Should have at least %(min_length)s items, not %(actual_length)s"),
+    "too_long": N_("Should have at most %(max_length)s items, not %(actual_length)s"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_parsing_size": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "float_type": N_("Input should be a valid number"),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "finite_number": N_("Input should be a finite number"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "greater_than": N_("Input should be greater than %(gt)s"),
+    "greater_than_equal": N_("Input should be greater than or equal to %(ge)s"),
+    "less_than": N_("Input should be less than %(lt)s"),
+    "less_than_equal": N_("Input should be less than or equal to %(le)s"),
+    "multiple_of": N_("Input should be a multiple of %(multiple_of)s"),
+    "enum": N_("Input should be %(expected)s"),
+    "literal_error": N_("Input should be %(expected)s"),
+    "none_required": N_("Input should be null"),
+    "json_invalid": N_("Invalid JSON"),
+    "json_type": N_("JSON input should be string, bytes or bytearray"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "model_type": N_("Input should be a valid dictionary or object"),
+    "model_attributes_type": N_("Input should be a valid dictionary or object"),
+    "list_type": N_("Input should be a valid list"),
+    "tuple_type": N_("Input should be a valid list"),
+    "set_type": N_("Input should be a valid list"),
+    "url_type": N_("URL input should be a string or URL"),
+    "url_parsing": N_("Input should be a valid URL"),
+    "url_too_long": N_("URL should have at most %(max_length)s characters"),
+    "url_scheme": N_("URL scheme should be %(expected_schemes)s"),
+    "datetime_type": N_("Input should be a valid datetime"),
+    "datetime_parsing": N_("Input should be a valid datetime"),
+    "datetime_from_date_parsing": N_("Input should be a valid datetime"),
+    "date_type": N_("Input should be a valid date"),
+    "date_parsing": N_("Input should be a valid date in the format YYYY-MM-DD"),
+    "date_from_datetime_parsing": N_("Input should be a valid date in the format YYYY-MM-DD"),
+    "time_type": N_("Input should be a valid time"),
+    "time_parsing": N_("Input should be a valid time"),
+    "timezone_aware": N_("Input should have timezone info"),
+    "uuid_type": N_("Input should be a valid UUID"),
+    "uuid_parsing": N_("Input should be a valid UUID"),
+    "decimal_type": N_("Input should be a valid decimal"),
+    "decimal_parsing": N_("Input should be a valid decimal"),
+    "decimal_max_digits": N_("Decimal input should have no more than %(max_digits)s digits"),
+    "decimal_max_places": N_(
+        "Decimal input should have no more than %(decimal_places)s decimal places"
+    ),
+    "union_tag_invalid": N_(
+        "Input tag '%(tag)s' found using %(discriminator)s does not match any of the expected"
+        " tags: %(expected_tags)s"
+    ),
+    "union_tag_not_found": N_("Unable to extract tag using discriminator %(discriminator)s"),
+    "assertion_error": N_("Assertion failed, %(error)s"),
+}
+EMAIL_INVALID = N_("This is not a valid e-mail address.")
+_VALUE_ERROR_PREFIX = "Value error, "
+# Errors whose message is ours, raised as ValueError(_("...")) and so already translated:
+# pydantic's own and the app-wide text check's (resale.core.inputs).
+_OWN_MESSAGE_TYPES = frozenset({"value_error", "text_invalid"})
+
+
+def error_message(error: Mapping[str, Any]) -> str:
+    """A pydantic error's ``msg`` in the language spoken: pydantic's own in English;
+    otherwise the catalog's words for its ``type``, filled from its ``ctx`` (an unknown
+    type keeps pydantic's words). Our validators' messages are translated when raised:
+    they only lose pydantic's English "Value error, " before them."""
+    msg = str(error.get("msg", ""))
+    if current() == DEFAULT:
+        return msg
+    kind = str(error.get("type", ""))
+    ctx: Mapping[str, Any] = error.get("ctx") or {}
+    if kind in _OWN_MESSAGE_TYPES:
+        if "reason" in ctx and "error" not in ctx:  # email-validator's, in English
+            return gettext(EMAIL_INVALID)
+        return msg.removeprefix(_VALUE_ERROR_PREFIX)
+    template = _ERROR_MESSAGES.get(kind)
+    if template is None:
+        return msg
+    values = {key: _ctx_text(key, value) for key, value in ctx.items()}
+    try:
+        return gettext(template) % values
+    except (KeyError, ValueError, TypeError):  # a ctx without what the words need
+        return msg
+
+
+def _ctx_text(key: str, value: Any) -> str:
+    """A ``ctx`` value as the message shows it: "'a', 'b' or 'c'" as a list of the locale."""
+    text = str(value)
+    if key in ("expected", "expected_tags", "expected_schemes"):
+        items = [item for item in re.split(r", | or ", text) if item]
+        if len(items) > 1:
+            return format_list(items, style="or", locale=babel_locale())
+    return text
+
+
+def request_language(request: Any) -> str:
+    """The language of a request, chosen again where the middleware's choice is gone (the
+    500 page, answered from outside every middleware): the signed-in user's setting when
+    it is known, else the cookie, else ``Accept-Language``."""
+    setting: str | None = None
+    try:
+        setting = getattr(getattr(request.state, "user", None), "language", None)
+    except Exception:
+        setting = None
+    return choose(
+        setting=setting,
+        cookie=request.cookies.get(COOKIE),
+        accept_language=request.headers.get("accept-language"),
+    )

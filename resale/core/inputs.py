@@ -1,6 +1,6 @@
 """Every text value a request carries is checked once, before any endpoint sees it.
 
-The rule itself is ``fields.text_problem`` (no NUL, no lone surrogate). It applies here to
+The rule itself is ``fields.text_fault`` (no NUL, no lone surrogate). It applies here to
 the path, the query string, an urlencoded or multipart form (uploaded files' names too)
 and a JSON body (keys and values, at any depth), so no such value reaches a query or the database: the API answers
 422 with the usual ``detail`` naming the field, pages a 422 page naming it.
@@ -16,22 +16,31 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 
 from resale.core.errors import InvalidInput, is_api_request
-from resale.core.fields import text_problem
+from resale.core.fields import (
+    FIELD_NAME_PROBLEMS,
+    FIELD_PROBLEMS,
+    NAME_PROBLEMS,
+    TEXT_PROBLEMS,
+    text_fault,
+)
+from resale.core.i18n import gettext as _
 
 Location = tuple[str | int, ...]
+# A fault (fields.text_fault) and whether it is in a name (a key, a field's name) or a value.
+Fault = tuple[str, bool]
 
 
-def _walk(value: Any, loc: Location) -> Iterator[tuple[Location, str]]:
-    """(where, problem) for each bad text in a decoded JSON value."""
+def _walk(value: Any, loc: Location) -> Iterator[tuple[Location, Fault]]:
+    """(where, fault) for each bad text in a decoded JSON value."""
     if isinstance(value, str):
-        problem = text_problem(value)
-        if problem is not None:
-            yield loc, problem
+        fault = text_fault(value)
+        if fault is not None:
+            yield loc, (fault, False)
     elif isinstance(value, dict):
         for key, item in value.items():
-            problem = text_problem(str(key))
-            if problem is not None:
-                yield (*loc, str(key).encode("utf-8", "replace").decode()), "name " + problem
+            fault = text_fault(str(key))
+            if fault is not None:
+                yield (*loc, str(key).encode("utf-8", "replace").decode()), (fault, True)
             else:
                 yield from _walk(item, (*loc, key))
     elif isinstance(value, list):
@@ -39,8 +48,8 @@ def _walk(value: Any, loc: Location) -> Iterator[tuple[Location, str]]:
             yield from _walk(item, (*loc, index))
 
 
-async def _problems(request: Request) -> list[tuple[Location, str]]:
-    found: list[tuple[Location, str]] = []
+async def _problems(request: Request) -> list[tuple[Location, Fault]]:
+    found: list[tuple[Location, Fault]] = []
     for name, value in request.path_params.items():
         found.extend(_walk(value, ("path", name)))
     for name, value in request.query_params.multi_items():
@@ -75,11 +84,13 @@ async def check_request_text(request: Request) -> None:
                 {
                     "type": "text_invalid",
                     "loc": loc,
-                    "msg": f"Value error, {problem}",
+                    "msg": "Value error, "
+                    + _((NAME_PROBLEMS if in_name else TEXT_PROBLEMS)[fault]),
                     "input": None,
                 }
-                for loc, problem in found
+                for loc, (fault, in_name) in found
             ]
         )
-    loc, problem = found[0]
-    raise InvalidInput(f"The field “{loc[-1]}” {problem}.", field=str(loc[-1]))
+    loc, (fault, in_name) = found[0]
+    words = (FIELD_NAME_PROBLEMS if in_name else FIELD_PROBLEMS)[fault]
+    raise InvalidInput(_(words) % {"field": loc[-1]}, field=str(loc[-1]))

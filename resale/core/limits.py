@@ -22,8 +22,10 @@ from starlette.exceptions import HTTPException
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from resale.core import i18n
 from resale.core.config import settings
 from resale.core.errors import is_api_request
+from resale.core.i18n import gettext as _
 
 MB = 1024 * 1024
 # JSON bodies, ordinary forms and Stripe's webhooks (its events are a few KB).
@@ -64,16 +66,25 @@ def limit_for(path: str) -> Limit:
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / MB:.0f} MB" if size >= MB else f"{size / 1024:.0f} KB"
+    if size >= MB:
+        return f"{i18n.number(round(size / MB))} MB"
+    return f"{i18n.number(round(size / 1024))} KB"
 
 
 def too_large_message(limit: Limit, max_bytes: int) -> str:
+    """What the 413 says, in the language spoken."""
     if limit.what == "photos":
-        return (
-            f"This upload is too large: at most {settings.max_photos_per_listing} photos of "
-            f"{_megabytes(settings.max_photo_bytes)} each ({_megabytes(max_bytes)} in all)."
-        )
-    return f"This request is too large: this address takes at most {_megabytes(max_bytes)}."
+        return _(
+            "This upload is too large: at most %(count)s photos of %(size)s each"
+            " (%(total)s in all)."
+        ) % {
+            "count": settings.max_photos_per_listing,
+            "size": _megabytes(settings.max_photo_bytes),
+            "total": _megabytes(max_bytes),
+        }
+    return _("This request is too large: this address takes at most %(size)s.") % {
+        "size": _megabytes(max_bytes)
+    }
 
 
 class RequestTooLarge(HTTPException):
@@ -89,15 +100,16 @@ def too_large_response(path: str, message: str) -> Response:
     headers = {"Connection": "close"}
     if is_api_request(path):
         return JSONResponse({"detail": message}, status_code=413, headers=headers)
+    too_large = html.escape(_("Too large"))
     page = (
-        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        f'<!doctype html><html lang="{i18n.current()}"><head><meta charset=utf-8>'
         '<meta name=viewport content="width=device-width, initial-scale=1">'
-        "<title>Too large · resale</title>"
+        f"<title>{too_large} · resale</title>"
         '<link rel=stylesheet href="/static/css/app.css"></head>'
         '<body><main id=main class="page page--narrow"><div class="empty empty--error">'
-        '<p class="empty__code">413</p><h1>Too large</h1>'
+        f'<p class="empty__code">413</p><h1>{too_large}</h1>'
         f"<p>{html.escape(message)}</p>"
-        '<a class="btn btn--primary" href="/">Back to the home page</a>'
+        f'<a class="btn btn--primary" href="/">{html.escape(_("Back to the home page"))}</a>'
         "</div></main></body></html>"
     )
     return HTMLResponse(page, status_code=413, headers=headers)
@@ -116,11 +128,14 @@ class BodyLimit:
         path: str = scope["path"]
         limit = limit_for(path)
         max_bytes = limit.max_bytes()
-        message = too_large_message(limit, max_bytes)
+
+        def message() -> str:  # worded only when refusing, in the request's language
+            return too_large_message(limit, max_bytes)
+
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > max_bytes:
             # Answered without calling receive(): not one byte of the body is read.
-            await too_large_response(path, message)(scope, receive, send)
+            await too_large_response(path, message())(scope, receive, send)
             return
 
         received = 0
@@ -130,13 +145,13 @@ class BodyLimit:
         async def counting_receive() -> Message:
             nonlocal received, exceeded
             if exceeded:  # whoever caught the first refusal must not read on
-                raise RequestTooLarge(message)
+                raise RequestTooLarge(message())
             event = await receive()
             if event["type"] == "http.request":
                 received += len(event.get("body", b""))
                 if received > max_bytes:
                     exceeded = True
-                    raise RequestTooLarge(message)
+                    raise RequestTooLarge(message())
             return event
 
         async def closing_send(event: Message) -> None:
@@ -153,4 +168,4 @@ class BodyLimit:
         except RequestTooLarge:
             if response_started:
                 raise
-            await too_large_response(path, message)(scope, receive, closing_send)
+            await too_large_response(path, message())(scope, receive, closing_send)

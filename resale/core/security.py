@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from resale.core.config import settings
 from resale.core.db import SessionDep, pause
 from resale.core.errors import CsrfFailed, ResaleError
+from resale.core.i18n import gettext as _
 
 SESSION_COOKIE = "resale_session"
 # The anonymous visitor's random id, that forms before sign-in are bound to (not the token).
@@ -51,7 +52,9 @@ class PasswordsBusy(ResaleError):
     retry_after = 2
 
     def __init__(self) -> None:
-        super().__init__("Too many people are logging in right now. Please try again in a moment.")
+        super().__init__(
+            _("Too many people are logging in right now. Please try again in a moment.")
+        )
 
 
 class _Turns:

@@ -9,127 +9,134 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from resale.core.i18n import N_, gettext
+
 
 @dataclass(frozen=True, slots=True)
 class Category:
     slug: str
-    name: str
+    name: str  # in English, as search documents and stored data have it
     parent: str | None = None
 
     @property
     def is_leaf(self) -> bool:
         return self.parent is not None
 
+    @property
+    def label(self) -> str:
+        """The name in the language spoken (``沙发、扶手椅`` for ``Sofas & armchairs``)."""
+        return gettext(self.name)
+
 
 _TREE: dict[tuple[str, str], list[tuple[str, str]]] = {
-    ("electronics", "Electronics"): [
-        ("phones", "Mobile phones"),
-        ("tablets", "Tablets & e-readers"),
-        ("laptops", "Laptops"),
-        ("desktop-computers", "Desktop computers"),
-        ("monitors", "Monitors"),
-        ("tvs", "TVs"),
-        ("audio", "Headphones & speakers"),
-        ("cameras", "Cameras"),
-        ("game-consoles", "Game consoles"),
-        ("smartwatches", "Smartwatches"),
-        ("computer-accessories", "Computer accessories"),
+    ("electronics", N_("Electronics")): [
+        ("phones", N_("Mobile phones")),
+        ("tablets", N_("Tablets & e-readers")),
+        ("laptops", N_("Laptops")),
+        ("desktop-computers", N_("Desktop computers")),
+        ("monitors", N_("Monitors")),
+        ("tvs", N_("TVs")),
+        ("audio", N_("Headphones & speakers")),
+        ("cameras", N_("Cameras")),
+        ("game-consoles", N_("Game consoles")),
+        ("smartwatches", N_("Smartwatches")),
+        ("computer-accessories", N_("Computer accessories")),
     ],
-    ("women", "Women's clothing"): [
-        ("women-dresses", "Dresses"),
-        ("women-tops", "Tops & T-shirts"),
-        ("women-jeans", "Jeans"),
-        ("women-trousers-skirts", "Trousers & skirts"),
-        ("women-jumpers", "Jumpers & cardigans"),
-        ("women-coats", "Coats & jackets"),
-        ("women-sportswear", "Sportswear"),
+    ("women", N_("Women's clothing")): [
+        ("women-dresses", N_("Dresses")),
+        ("women-tops", N_("Tops & T-shirts")),
+        ("women-jeans", N_("Jeans")),
+        ("women-trousers-skirts", N_("Trousers & skirts")),
+        ("women-jumpers", N_("Jumpers & cardigans")),
+        ("women-coats", N_("Coats & jackets")),
+        ("women-sportswear", N_("Sportswear")),
     ],
-    ("men", "Men's clothing"): [
-        ("men-shirts", "T-shirts & shirts"),
-        ("men-jeans", "Jeans"),
-        ("men-trousers", "Trousers & shorts"),
-        ("men-jumpers", "Jumpers & hoodies"),
-        ("men-coats", "Coats & jackets"),
-        ("men-suits", "Suits & blazers"),
-        ("men-sportswear", "Sportswear"),
+    ("men", N_("Men's clothing")): [
+        ("men-shirts", N_("T-shirts & shirts")),
+        ("men-jeans", N_("Jeans")),
+        ("men-trousers", N_("Trousers & shorts")),
+        ("men-jumpers", N_("Jumpers & hoodies")),
+        ("men-coats", N_("Coats & jackets")),
+        ("men-suits", N_("Suits & blazers")),
+        ("men-sportswear", N_("Sportswear")),
     ],
-    ("kids", "Kids' clothing"): [
-        ("baby-clothes", "Baby clothes (0-2 years)"),
-        ("kids-clothes", "Children's clothes"),
-        ("kids-shoes", "Children's shoes"),
+    ("kids", N_("Kids' clothing")): [
+        ("baby-clothes", N_("Baby clothes (0-2 years)")),
+        ("kids-clothes", N_("Children's clothes")),
+        ("kids-shoes", N_("Children's shoes")),
     ],
-    ("shoes", "Shoes"): [
-        ("sneakers", "Sneakers"),
-        ("boots", "Boots"),
-        ("dress-shoes", "Dress shoes & heels"),
-        ("sandals", "Sandals"),
+    ("shoes", N_("Shoes")): [
+        ("sneakers", N_("Sneakers")),
+        ("boots", N_("Boots")),
+        ("dress-shoes", N_("Dress shoes & heels")),
+        ("sandals", N_("Sandals")),
     ],
-    ("accessories", "Bags & accessories"): [
-        ("handbags", "Handbags"),
-        ("backpacks", "Backpacks & luggage"),
-        ("watches", "Watches"),
-        ("jewellery", "Jewellery"),
+    ("accessories", N_("Bags & accessories")): [
+        ("handbags", N_("Handbags")),
+        ("backpacks", N_("Backpacks & luggage")),
+        ("watches", N_("Watches")),
+        ("jewellery", N_("Jewellery")),
     ],
-    ("furniture", "Furniture"): [
-        ("sofas", "Sofas & armchairs"),
-        ("tables", "Tables"),
-        ("chairs", "Chairs"),
-        ("beds", "Beds & mattresses"),
-        ("wardrobes", "Wardrobes & storage"),
-        ("desks", "Desks"),
-        ("shelves", "Shelves & bookcases"),
+    ("furniture", N_("Furniture")): [
+        ("sofas", N_("Sofas & armchairs")),
+        ("tables", N_("Tables")),
+        ("chairs", N_("Chairs")),
+        ("beds", N_("Beds & mattresses")),
+        ("wardrobes", N_("Wardrobes & storage")),
+        ("desks", N_("Desks")),
+        ("shelves", N_("Shelves & bookcases")),
     ],
-    ("home", "Home & garden"): [
-        ("lighting", "Lamps & lighting"),
-        ("kitchenware", "Kitchenware"),
-        ("decor", "Decoration"),
-        ("textiles", "Bedding & textiles"),
-        ("garden", "Garden & outdoor"),
-        ("tools", "Tools & DIY"),
+    ("home", N_("Home & garden")): [
+        ("lighting", N_("Lamps & lighting")),
+        ("kitchenware", N_("Kitchenware")),
+        ("decor", N_("Decoration")),
+        ("textiles", N_("Bedding & textiles")),
+        ("garden", N_("Garden & outdoor")),
+        ("tools", N_("Tools & DIY")),
     ],
-    ("appliances", "Appliances"): [
-        ("washing-machines", "Washing machines & dryers"),
-        ("fridges", "Fridges & freezers"),
-        ("dishwashers", "Dishwashers"),
-        ("cookers", "Ovens & cookers"),
-        ("microwaves", "Microwaves"),
-        ("vacuum-cleaners", "Vacuum cleaners"),
-        ("coffee-machines", "Coffee machines"),
-        ("small-kitchen-appliances", "Small kitchen appliances"),
+    ("appliances", N_("Appliances")): [
+        ("washing-machines", N_("Washing machines & dryers")),
+        ("fridges", N_("Fridges & freezers")),
+        ("dishwashers", N_("Dishwashers")),
+        ("cookers", N_("Ovens & cookers")),
+        ("microwaves", N_("Microwaves")),
+        ("vacuum-cleaners", N_("Vacuum cleaners")),
+        ("coffee-machines", N_("Coffee machines")),
+        ("small-kitchen-appliances", N_("Small kitchen appliances")),
     ],
-    ("bikes", "Bikes & mobility"): [
-        ("city-bikes", "City bikes"),
-        ("road-bikes", "Road bikes"),
-        ("mountain-bikes", "Mountain bikes"),
-        ("e-bikes", "E-bikes"),
-        ("kids-bikes", "Kids' bikes"),
-        ("scooters", "Scooters"),
+    ("bikes", N_("Bikes & mobility")): [
+        ("city-bikes", N_("City bikes")),
+        ("road-bikes", N_("Road bikes")),
+        ("mountain-bikes", N_("Mountain bikes")),
+        ("e-bikes", N_("E-bikes")),
+        ("kids-bikes", N_("Kids' bikes")),
+        ("scooters", N_("Scooters")),
     ],
-    ("baby", "Baby gear"): [
-        ("strollers", "Prams & strollers"),
-        ("car-seats", "Car seats"),
-        ("cots", "Cots & baby furniture"),
-        ("high-chairs", "High chairs"),
+    ("baby", N_("Baby gear")): [
+        ("strollers", N_("Prams & strollers")),
+        ("car-seats", N_("Car seats")),
+        ("cots", N_("Cots & baby furniture")),
+        ("high-chairs", N_("High chairs")),
     ],
-    ("media", "Books, music & films"): [
-        ("books", "Books"),
-        ("textbooks", "Textbooks"),
-        ("comics", "Comics & manga"),
-        ("records", "Records & CDs"),
-        ("films", "DVDs & Blu-ray"),
+    ("media", N_("Books, music & films")): [
+        ("books", N_("Books")),
+        ("textbooks", N_("Textbooks")),
+        ("comics", N_("Comics & manga")),
+        ("records", N_("Records & CDs")),
+        ("films", N_("DVDs & Blu-ray")),
     ],
-    ("toys-games", "Toys & games"): [
-        ("toys", "Toys"),
-        ("board-games", "Board games & puzzles"),
-        ("building-sets", "LEGO & building sets"),
-        ("video-games", "Video games"),
+    ("toys-games", N_("Toys & games")): [
+        ("toys", N_("Toys")),
+        ("board-games", N_("Board games & puzzles")),
+        ("building-sets", N_("LEGO & building sets")),
+        ("video-games", N_("Video games")),
     ],
-    ("leisure", "Sports & leisure"): [
-        ("fitness", "Fitness equipment"),
-        ("camping", "Camping & hiking"),
-        ("winter-sports", "Ski & snowboard"),
-        ("racket-sports", "Racket sports"),
-        ("instruments", "Musical instruments"),
+    ("leisure", N_("Sports & leisure")): [
+        ("fitness", N_("Fitness equipment")),
+        ("camping", N_("Camping & hiking")),
+        ("winter-sports", N_("Ski & snowboard")),
+        ("racket-sports", N_("Racket sports")),
+        ("instruments", N_("Musical instruments")),
     ],
 }
 
@@ -171,9 +178,10 @@ def leaf_slugs_under(slug: str) -> tuple[str, ...]:
 
 
 def label(slug: str) -> str:
-    """``Furniture › Sofas & armchairs`` for a leaf, the name for a parent."""
+    """``Furniture › Sofas & armchairs`` for a leaf, the name for a parent, in the language
+    spoken (``家具 › 沙发、扶手椅``)."""
     category = BY_SLUG.get(slug)
     if category is None:
         return slug
     parent = parent_of(category)
-    return f"{parent.name} › {category.name}" if parent else category.name
+    return f"{parent.label} › {category.label}" if parent else category.label

@@ -192,11 +192,12 @@ FORM_FIELD_FOR = {
     "price_cents": "price",
     "shipping_cents": "shipping",
 }
-LOCATION_UNREADABLE = "We could not read that location; choose a place from the list."
+LOCATION_UNREADABLE = i18n.N_("We could not read that location; choose a place from the list.")
 
 
 def field_errors(exc: Exception) -> dict[str, str]:
-    """Pydantic errors as ``{form field: message}`` for showing beside form fields."""
+    """Pydantic errors as ``{form field: message}`` for showing beside form fields, in the
+    language spoken (``i18n.error_message``)."""
     from pydantic import ValidationError
 
     if not isinstance(exc, ValidationError):
@@ -205,9 +206,9 @@ def field_errors(exc: Exception) -> dict[str, str]:
     for err in exc.errors():
         loc = [str(part) for part in err["loc"]]
         field = FORM_FIELD_FOR.get(loc[0], loc[0]) if loc else "__all__"
-        message = str(err["msg"]).removeprefix("Value error, ")
+        message = i18n.error_message(err).removeprefix("Value error, ")
         if field == "place_slug":
-            message = LOCATION_UNREADABLE
+            message = i18n.gettext(LOCATION_UNREADABLE)
         errors.setdefault(field, message[:1].upper() + message[1:])
     return errors
 
