@@ -9,11 +9,15 @@ from sqlmodel import Session, col
 from listings.models import Listing, ListingStatus
 from resale.core.db import utcnow
 from resale.core.errors import Conflict
+from resale.core.i18n import gettext as _
 
 
 class ListingNotAvailable(Conflict):
-    def __init__(self, message: str = "Sorry, this item is no longer available.") -> None:
-        super().__init__(message, field="listing_id")
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            message if message is not None else _("Sorry, this item is no longer available."),
+            field="listing_id",
+        )
 
 
 def _move_status(

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, Relationship, SQLModel
 
 from resale.core.db import UTCDateTime, str_enum, utcnow
+from resale.core.i18n import N_, gettext
 from resale.users.models import User
 
 # Full-text search storage that SQLModel does not model (made by migration 0002):
@@ -25,15 +26,17 @@ class Condition(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return CONDITION_LABELS[self]
+        """What the condition is called, in the language spoken."""
+        return gettext(CONDITION_LABELS[self])
 
 
+# In English (the catalogs' msgids); shown through ``Condition.label``.
 CONDITION_LABELS = {
-    Condition.NEW_WITH_TAGS: "New with tags",
-    Condition.LIKE_NEW: "Like new",
-    Condition.GOOD: "Good",
-    Condition.FAIR: "Fair",
-    Condition.FOR_PARTS: "For parts or not working",
+    Condition.NEW_WITH_TAGS: N_("New with tags"),
+    Condition.LIKE_NEW: N_("Like new"),
+    Condition.GOOD: N_("Good"),
+    Condition.FAIR: N_("Fair"),
+    Condition.FOR_PARTS: N_("For parts or not working"),
 }
 
 
@@ -43,6 +46,20 @@ class ListingStatus(enum.StrEnum):
     RESERVED = "reserved"
     SOLD = "sold"
     WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        """What the status is called (a badge), in the language spoken."""
+        return gettext(STATUS_LABELS[self])
+
+
+STATUS_LABELS = {
+    ListingStatus.DRAFT: N_("Draft"),
+    ListingStatus.ACTIVE: N_("Active"),
+    ListingStatus.RESERVED: N_("Reserved"),
+    ListingStatus.SOLD: N_("Sold"),
+    ListingStatus.WITHDRAWN: N_("Withdrawn"),
+}
 
 
 class ListingBase(SQLModel):

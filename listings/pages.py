@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
+from babel.dates import format_skeleton
 from fastapi import Request, Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
@@ -13,10 +15,9 @@ from listings import carbon as listing_carbon
 from listings import photos as photo_store
 from listings import saved_searches, service
 from listings.dependencies import OwnedListing
-from listings.models import CONDITION_LABELS, Listing, ListingStatus
+from listings.models import Condition, Listing, ListingStatus
 from listings.schemas import (
     CURRENCIES,
-    SORT_LABELS,
     ListingCard,
     ListingCreate,
     ListingUpdate,
@@ -35,20 +36,46 @@ from listings.search import (
     search,
     to_url,
 )
-from resale.core import security, taxonomy, web
+from resale.core import i18n, security, taxonomy, web
 from resale.core.config import settings
 from resale.core.db import SessionDep
 from resale.core.errors import ResaleError
 from resale.core.fields import Id
-from resale.core.geo import PLACES
+from resale.core.geo import PLACES, nearest_place
+from resale.core.i18n import N_, ngettext
+from resale.core.i18n import gettext as _
 from resale.core.web import FormDep
 from resale.users.dependencies import CurrentUser, OptionalUser, page_router
 from resale.users.models import User
 from resale.users.service import home_of, home_point
 
 router = page_router()
-# Result cards everywhere show what buying the item second-hand avoids.
+
+
+def place_label(name: str | None) -> str:
+    """A stored place name in the language spoken ("Paris, Le Marais" -> "巴黎 玛莱区"); a
+    name the catalogs do not know stays as it is. Plain text: the page escapes it (a name
+    can be one a person typed, so it never goes through the templates' ``_()``)."""
+    return _(name) if name else ""
+
+
+def category_label(slug: str) -> str:
+    """``Furniture › Sofas & armchairs`` (a parent: its name), in the language spoken."""
+    category = taxonomy.get(slug)
+    if category is None:
+        return slug
+    parent = taxonomy.parent_of(category)
+    return f"{_(parent.name)} › {_(category.name)}" if parent else _(category.name)
+
+
+def _month(when: datetime) -> str:
+    """A month in the locale's words: ``December 2026`` / ``2026年12月``."""
+    return format_skeleton("yMMMM", when, locale=i18n.babel_locale())
+
+
+# Result cards everywhere show what buying the item second-hand avoids, and where it is.
 web.templates.env.globals["card_carbon"] = listing_carbon.card_carbon
+web.templates.env.globals["place_label"] = place_label
 
 
 def _listing_input(values: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
@@ -75,14 +102,17 @@ def _listing_input(values: dict[str, str], errors: dict[str, str]) -> dict[str, 
     return data
 
 
-EMPTY_CHOICE = {"category": "Choose a category.", "condition": "Choose the item's condition."}
+EMPTY_CHOICE = {
+    "category": N_("Choose a category."),
+    "condition": N_("Choose the item's condition."),
+}
 
 
 def _errors_from(exc: ValidationError, values: dict[str, str]) -> dict[str, str]:
     errors = web.field_errors(exc)
     for field, message in EMPTY_CHOICE.items():
         if field in errors and not values.get(field):
-            errors[field] = message
+            errors[field] = _(message)
     return errors
 
 
@@ -134,13 +164,18 @@ def _kept_context(photos: list[photo_store.PendingPhoto]) -> list[dict[str, Any]
     ]
 
 
+def _conditions() -> dict[Condition, str]:
+    """Each condition and its name in the language spoken, in order."""
+    return {c: c.label for c in Condition}
+
+
 def _form_context(values: dict[str, str], errors: dict[str, str], **extra: Any) -> dict[str, Any]:
     return {
         "values": values,
         "errors": errors,
         "parents": taxonomy.PARENTS,
         "children": taxonomy.children,
-        "conditions": CONDITION_LABELS,
+        "conditions": _conditions(),
         "currencies": CURRENCIES,
         "places": PLACES,
         "max_photos": settings.max_photos_per_listing,
@@ -208,7 +243,7 @@ def home(request: Request, viewer: OptionalUser, session: SessionDep) -> Respons
 
 def _price_label(found: UrlSearch) -> str | None:
     label = saved_searches.price_range(found.query.min_price, found.query.max_price)
-    return None if label is None else label.capitalize()
+    return None if label is None else label[:1].upper() + label[1:]
 
 
 def _heading(found: UrlSearch) -> tuple[str, str]:
@@ -216,17 +251,23 @@ def _heading(found: UrlSearch) -> tuple[str, str]:
     query = found.query
     category = taxonomy.get(query.category) if query.category else None
     if query.q and category is not None:
-        subject = f"“{query.q}” in {category.name}"
+        subject = _("“%(words)s” in %(category)s") % {
+            "words": query.q,
+            "category": _(category.name),
+        }
     elif query.q:
-        subject = f"Results for “{query.q}”"
+        subject = _("Results for “%(words)s”") % {"words": query.q}
     elif category is not None:
-        subject = category.name
+        subject = _(category.name)
     else:
-        subject = "Everything for sale"
+        subject = _("Everything for sale")
     if found.place_name and query.radius_km is not None:
-        return subject, f"within {query.radius_km:g} km of {found.place_name}"
+        return subject, _("within %(km)s km of %(place)s") % {
+            "km": f"{query.radius_km:g}",
+            "place": found.place_name,
+        }
     if found.place_name:
-        return subject, f"near {found.place_name}"
+        return subject, _("near %(place)s") % {"place": found.place_name}
     return subject, ""
 
 
@@ -251,7 +292,7 @@ class _Links:
             chips.append((f"“{query.q}”", self(q="")))
         category = taxonomy.get(query.category) if query.category else None
         if category is not None:
-            chips.append((category.name, self(category="")))
+            chips.append((_(category.name), self(category="")))
         price = _price_label(self.found)
         if price:
             chips.append((price, self(min_price="", max_price="")))
@@ -259,9 +300,9 @@ class _Links:
             rest = [c for c in values["condition"] if c != condition.value]
             chips.append((condition.label, self(condition=rest)))
         if query.radius_km is not None:
-            chips.append((f"Within {query.radius_km:g} km", self(radius="")))
+            chips.append((_("Within %(km)s km") % {"km": f"{query.radius_km:g}"}, self(radius="")))
         if query.with_photos:
-            chips.append(("With photos", self(photos="")))
+            chips.append((_("With photos"), self(photos="")))
         return chips
 
     def wider(self) -> list[tuple[str, str]]:
@@ -270,8 +311,8 @@ class _Links:
         if radius is None:
             return []
         larger = [r for r in RADIUS_CHOICES_KM if r > radius][:3]
-        options = [(f"Within {r} km", self(radius=str(r))) for r in larger]
-        options.append(("Anywhere", self(radius="", place=ANYWHERE)))
+        options = [(_("Within %(km)s km") % {"km": r}, self(radius=str(r))) for r in larger]
+        options.append((_("Anywhere"), self(radius="", place=ANYWHERE)))
         return options
 
     def cleared(self) -> str:
@@ -321,13 +362,13 @@ def search_page(request: Request, viewer: OptionalUser, session: SessionDep) -> 
             "search_q": found.values["q"],
             "parents": taxonomy.PARENTS,
             "children": taxonomy.children,
-            "conditions": CONDITION_LABELS,
+            "conditions": _conditions(),
             "places": PLACES,
-            "home_place": viewer.place_name or "your home"
+            "home_place": place_label(viewer.place_name) or _("your home")
             if viewer is not None and viewer.has_location
             else None,
             "radius_choices": _radius_choices(found.values),
-            "sorts": SORT_LABELS,
+            "sorts": {s: s.label for s in Sort},
             "login_next": web.login_url(f"/search?{canonical}"),
         },
     )
@@ -349,8 +390,9 @@ def listing_page(
             "favorite": service.is_favorite(session=session, user=viewer, listing=listing),
             "distance_km": None if is_owner else service.distance_km(listing, viewer),
             "carbon": listing_carbon.listing_carbon(listing, None if is_owner else viewer),
-            "category_label": taxonomy.label(listing.category),
-            "condition_label": CONDITION_LABELS[listing.condition],
+            "category_label": category_label(listing.category),
+            "condition_label": listing.condition.label,
+            "seller_since": _month(listing.seller.created_at),
             "photo_url": photo_store.url,
             "sections": web.sections(
                 "listing", request=request, session=session, viewer=viewer, listing=listing
@@ -361,7 +403,8 @@ def listing_page(
 
 @router.get("/sell")
 def sell_page(request: Request, user: CurrentUser) -> Response:
-    currency = "GBP" if (user.place_name or "").startswith("London") else "EUR"
+    # What people price in where the seller lives (their nearest listed place).
+    currency = nearest_place(user.lat, user.lon)[0].currency if user.has_location else "EUR"
     values = {"currency": currency, "place_slug": "home" if user.has_location else ""}
     return web.render(request, "listings/sell.html", _form_context(values, {}, seller=user))
 
@@ -389,7 +432,7 @@ def sell_submit(
     if staged.refused:
         errors.setdefault("photos", " ".join(staged.refused))
     if publish_now and not staged.kept:
-        errors.setdefault("photos", "Add at least one photo to publish (or save a draft).")
+        errors.setdefault("photos", _("Add at least one photo to publish (or save a draft)."))
 
     def context(errors: dict[str, str]) -> dict[str, Any]:
         return _form_context(values, errors, seller=user, kept=_kept_context(staged.kept))
@@ -403,7 +446,9 @@ def sell_submit(
     except ResaleError as exc:  # nothing of this attempt stays: no draft; the photos go back
         return web.form_failed(request, "listings/sell.html", context, exc, session=session)
     message = (
-        "Your item is on sale." if publish_now else "Draft saved. Publish it when you are ready."
+        _("Your item is on sale.")
+        if publish_now
+        else _("Draft saved. Publish it when you are ready.")
     )
     return web.redirect(f"/listings/{listing.id}", flash=message)
 
@@ -446,7 +491,7 @@ def edit_submit(
         return web.form_failed(request, "listings/edit.html", context, exc, session=session)
     if errors:
         return web.form_failed(request, "listings/edit.html", context, errors)
-    return web.redirect(f"/listings/{listing.id}", flash="Your changes are saved.")
+    return web.redirect(f"/listings/{listing.id}", flash=_("Your changes are saved."))
 
 
 @router.post("/listings/{listing_id}/photos")
@@ -459,7 +504,7 @@ def add_photos_submit(listing: OwnedListing, session: SessionDep, form: FormDep)
     count = len(uploads)
     return web.redirect(
         f"/listings/{listing.id}/edit#photos",
-        flash=f"{count} photo{'s' if count > 1 else ''} added.",
+        flash=ngettext("%(num)s photo added.", "%(num)s photos added.", count) % {"num": count},
     )
 
 
@@ -469,7 +514,7 @@ def delete_photo_submit(photo_id: Id, listing: OwnedListing, session: SessionDep
         service.delete_photo(session=session, listing=listing, photo_id=photo_id)
     except ResaleError as exc:
         return web.redirect(f"/listings/{listing.id}/edit#photos", flash=exc.message, kind="error")
-    return web.redirect(f"/listings/{listing.id}/edit#photos", flash="Photo removed.")
+    return web.redirect(f"/listings/{listing.id}/edit#photos", flash=_("Photo removed."))
 
 
 @router.post("/listings/{listing_id}/publish")
@@ -478,7 +523,7 @@ def publish_submit(listing: OwnedListing, session: SessionDep) -> Response:
         service.publish(session=session, listing=listing)
     except ResaleError as exc:
         return web.redirect(f"/listings/{listing.id}/edit", flash=exc.message, kind="error")
-    return web.redirect(f"/listings/{listing.id}", flash="Your item is on sale.")
+    return web.redirect(f"/listings/{listing.id}", flash=_("Your item is on sale."))
 
 
 @router.post("/listings/{listing_id}/withdraw")
@@ -488,7 +533,7 @@ def withdraw_submit(listing: OwnedListing, session: SessionDep) -> Response:
     except ResaleError as exc:
         return web.redirect(f"/listings/{listing.id}", flash=exc.message, kind="error")
     return web.redirect(
-        "/me/listings", flash="The listing is withdrawn; you can publish it again any time."
+        "/me/listings", flash=_("The listing is withdrawn; you can publish it again any time.")
     )
 
 
@@ -509,7 +554,7 @@ def favorite_submit(
     except ResaleError as exc:
         return web.redirect(back, flash=exc.message, kind="error")
     return web.redirect(
-        back, flash="Saved to your favourites." if saved else "Removed from your favourites."
+        back, flash=_("Saved to your favourites.") if saved else _("Removed from your favourites.")
     )
 
 
@@ -562,9 +607,9 @@ def save_search_submit(user: CurrentUser, session: SessionDep, form: FormDep) ->
     except ResaleError as exc:
         return web.refused(session, exc, f"/search?{query}")
     message = (
-        "Search saved. Saved searches show how many new items match it."
+        _("Search saved. Saved searches show how many new items match it.")
         if created
-        else "You had already saved this search."
+        else _("You had already saved this search.")
     )
     return web.redirect(f"/search?{saved.query}", flash=message)
 
@@ -583,4 +628,4 @@ def open_saved_search(search_id: Id, user: CurrentUser, session: SessionDep) -> 
 @router.post("/me/searches/{search_id}/delete")
 def delete_search_submit(search_id: Id, user: CurrentUser, session: SessionDep) -> Response:
     saved_searches.delete_saved_search(session=session, user=user, search_id=search_id)
-    return web.redirect("/me/searches", flash="Saved search deleted.")
+    return web.redirect("/me/searches", flash=_("Saved search deleted."))

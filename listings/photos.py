@@ -22,6 +22,8 @@ from PIL import ExifTags, Image, UnidentifiedImageError
 
 from resale.core.config import settings
 from resale.core.errors import InvalidInput
+from resale.core.i18n import gettext as _
+from resale.core.i18n import number
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 DISPLAY_EDGE = 1600
@@ -175,16 +177,29 @@ def _probe(data: bytes, name: str) -> None:
     with Image.open(io.BytesIO(data)) as probe:
         fmt = probe.format
         if fmt not in ACCEPTED_FORMATS:
-            raise InvalidPhoto(f"{name} is a {fmt or 'unknown'} file; use JPEG, PNG or WebP.")
+            raise InvalidPhoto(
+                _("%(name)s is a %(format)s file; use JPEG, PNG or WebP.")
+                % {"name": name, "format": fmt or _("unknown")}
+            )
         if probe.width * probe.height > settings.max_photo_pixels:
             raise InvalidPhoto(
-                f"{name} has too many pixels ({probe.width}×{probe.height}, "
-                f"{probe.width * probe.height / 1e6:.1f} megapixels); the most we take is "
-                f"{settings.max_photo_pixels / 1e6:g} megapixels. Please send a smaller copy."
+                _(
+                    "%(name)s has too many pixels (%(width)s×%(height)s, %(megapixels)s"
+                    " megapixels); the most we take is %(limit)s megapixels. Please send a"
+                    " smaller copy."
+                )
+                % {
+                    "name": name,
+                    "width": probe.width,
+                    "height": probe.height,
+                    "megapixels": number(probe.width * probe.height / 1e6, digits=1),
+                    "limit": f"{settings.max_photo_pixels / 1e6:g}",
+                }
             )
         if min(probe.size) < 50:
             raise InvalidPhoto(
-                f"{name} is too small ({probe.width}×{probe.height}); use at least 50 pixels."
+                _("%(name)s is too small (%(width)s×%(height)s); use at least 50 pixels.")
+                % {"name": name, "width": probe.width, "height": probe.height}
             )
         probe.verify()  # structural check of the whole file
 
@@ -235,10 +250,12 @@ def process(data: bytes, *, filename: str = "photo") -> ProcessedPhoto:
     """
     name = filename or "photo"
     if not data:
-        raise InvalidPhoto(f"{name} is empty.")
+        raise InvalidPhoto(_("%(name)s is empty.") % {"name": name})
     if len(data) > settings.max_photo_bytes:
         limit = settings.max_photo_bytes // (1024 * 1024)
-        raise InvalidPhoto(f"{name} is larger than {limit} MB.")
+        raise InvalidPhoto(
+            _("%(name)s is larger than %(limit)s MB.") % {"name": name, "limit": limit}
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -248,9 +265,14 @@ def process(data: bytes, *, filename: str = "photo") -> ProcessedPhoto:
     except InvalidPhoto:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InvalidPhoto(f"{name} is not a picture we can read; use JPEG, PNG or WebP.") from None
+        raise InvalidPhoto(
+            _("%(name)s is not a picture we can read; use JPEG, PNG or WebP.") % {"name": name}
+        ) from None
     except (OSError, SyntaxError, ValueError) as exc:
-        raise InvalidPhoto(f"{name} is damaged and cannot be read ({exc}).") from None
+        raise InvalidPhoto(
+            _("%(name)s is damaged and cannot be read (%(reason)s).")
+            % {"name": name, "reason": exc}
+        ) from None
     return photo
 
 

@@ -35,6 +35,7 @@ from resale.core.db import SessionDep
 from resale.core.errors import InvalidInput
 from resale.core.fields import AmountCents, Id
 from resale.core.geo import rounded_km
+from resale.core.i18n import gettext as _
 from resale.users.dependencies import CurrentUser, OptionalUser
 from resale.users.models import User
 
@@ -219,7 +220,7 @@ def add_photos(
     # The files are read one at a time as they are checked, not all at once here.
     uploads: list[photo_store.Upload] = [(f.filename or "photo", f.file) for f in photos]
     if not uploads:
-        raise InvalidInput("Choose at least one photo.", field="photos")
+        raise InvalidInput(_("Choose at least one photo."), field="photos")
     service.add_photos(session=session, listing=listing, uploads=uploads)
     return listing_out(listing, viewer=user, favorite=None)
 

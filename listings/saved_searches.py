@@ -15,6 +15,8 @@ from listings.search import HERE, HOME, InvalidSearch, UrlSearch, count_since, f
 from resale.core import taxonomy
 from resale.core.db import lock_for_write, utcnow
 from resale.core.errors import Conflict, InvalidInput, NotFound
+from resale.core.i18n import gettext as _
+from resale.core.i18n import ngettext
 from resale.users.models import User
 from resale.users.service import home_of
 
@@ -25,7 +27,7 @@ NEW_COUNT_CAP = 99  # "99+" beyond this: counting stops there
 
 class SavedSearchNotFound(NotFound):
     def __init__(self) -> None:
-        super().__init__("This saved search does not exist (or is not yours).")
+        super().__init__(_("This saved search does not exist (or is not yours)."))
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +53,14 @@ def price_units(cents: int) -> str:
 
 
 def price_range(low: int | None, high: int | None) -> str | None:
-    """A price range in words, e.g. "price 12–20", "price from 12", "price up to 20"."""
+    """A price range in words, e.g. "price 12–20", "price from 12", "price up to 20"
+    (in the language spoken; in a sentence: lower case in English)."""
     if low is not None and high is not None:
-        return f"price {price_units(low)}–{price_units(high)}"
+        return _("price %(low)s–%(high)s") % {"low": price_units(low), "high": price_units(high)}
     if low is not None:
-        return f"price from {price_units(low)}"
+        return _("price from %(low)s") % {"low": price_units(low)}
     if high is not None:
-        return f"price up to {price_units(high)}"
+        return _("price up to %(high)s") % {"high": price_units(high)}
     return None
 
 
@@ -86,31 +89,45 @@ def canonical_query(found: UrlSearch) -> str:
 
 
 def search_name(found: UrlSearch) -> str:
-    """A short summary of a search, e.g. "sofa · Furniture · within 10 km of Paris, Le Marais"."""
+    """A short summary of a search, e.g. "sofa · Furniture · within 10 km of Paris, Le Marais",
+    in the language spoken when it is saved (the words typed stay as typed)."""
     query = found.query
     parts: list[str] = []
     if query.q:
         parts.append(query.q)
     category = taxonomy.get(query.category) if query.category else None
     if category is not None:
-        parts.append(category.name)
+        parts.append(_(category.name))
     price = price_range(query.min_price, query.max_price)
     if price is not None:
         parts.append(price)
     if query.conditions:
         labels = [c.label for c in Condition if c in query.conditions]
-        parts.append(" / ".join(labels) if len(labels) <= 2 else f"{len(labels)} conditions")
+        parts.append(
+            " / ".join(labels)
+            if len(labels) <= 2
+            else ngettext("%(num)s condition", "%(num)s conditions", len(labels))
+            % {"num": len(labels)}
+        )
     if query.with_photos:
-        parts.append("with photos")
+        parts.append(_("with photos"))
     # "home" rather than its name: the search follows the user's home if they move.
-    place = "home" if found.values.get("place") == HOME else found.place_name
+    at_home = found.values.get("place") == HOME
+    place = found.place_name
     where = ""
-    if place and query.radius_km is not None:
-        where = f"within {query.radius_km:g} km of {place}"
+    if (at_home or place) and query.radius_km is not None:
+        km = f"{query.radius_km:g}"
+        where = (
+            _("within %(km)s km of home") % {"km": km}
+            if at_home
+            else _("within %(km)s km of %(place)s") % {"km": km, "place": place}
+        )
+    elif at_home:
+        where = _("near home")
     elif place:
-        where = f"near {place}"
+        where = _("near %(place)s") % {"place": place}
     if not parts:
-        name = f"Everything {where}".strip()
+        name = _("Everything %(where)s") % {"where": where} if where else _("Everything")
     else:
         name = " · ".join([*parts, where] if where else parts)
     return name if len(name) <= 200 else name[:199] + "…"
@@ -132,10 +149,12 @@ def save_search(*, session: Session, user: User, query: str) -> tuple[SavedSearc
     found = read_search(query=query, user=user)
     if found.errors:
         field, message = next(iter(found.errors.items()))
-        raise InvalidInput(f"{field}: {message}", field="query")
+        raise InvalidInput(
+            _("%(field)s: %(message)s") % {"field": field, "message": message}, field="query"
+        )
     canonical = canonical_query(found)
     if len(canonical) > MAX_SAVED_QUERY_CHARS:
-        raise InvalidInput("This search is too long to save.", field="query")
+        raise InvalidInput(_("This search is too long to save."), field="query")
     name = search_name(found)
     existing = find_saved_search(session=session, user=user, query=canonical)
     if existing is not None:
@@ -148,7 +167,8 @@ def save_search(*, session: Session, user: User, query: str) -> tuple[SavedSearc
     ).one()
     if count >= MAX_SAVED_SEARCHES:
         raise Conflict(
-            f"You can keep up to {MAX_SAVED_SEARCHES} saved searches; delete one to save this.",
+            _("You can keep up to %(max)s saved searches; delete one to save this.")
+            % {"max": MAX_SAVED_SEARCHES},
             field="query",
         )
     saved = SavedSearch(user_id=user.id, name=name, query=canonical, category=found.query.category)

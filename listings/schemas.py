@@ -14,6 +14,8 @@ from listings import photos as photo_store
 from listings.models import Condition, ListingBase, ListingStatus
 from resale.core import taxonomy
 from resale.core.fields import MAX_WEIGHT_KG, BoundedText, NotBoolean, PointIn, blank_to_none
+from resale.core.i18n import N_, number
+from resale.core.i18n import gettext as _
 
 CURRENCIES = currencies.codes()  # carbon/data/currencies.csv: one table of currencies
 MIN_PRICE_CENTS = 100
@@ -30,30 +32,32 @@ def parse_price(text: str) -> int:
     for symbol in ("€", "£", "$"):
         cleaned = cleaned.replace(symbol, "")
     if not cleaned:
-        raise PriceError("Enter a price, e.g. 12.50.")
+        raise PriceError(_("Enter a price, e.g. 12.50."))
     try:
         amount = Decimal(cleaned)
     except InvalidOperation:
-        raise PriceError("Enter a price as a number, e.g. 12.50.") from None
+        raise PriceError(_("Enter a price as a number, e.g. 12.50.")) from None
     if not amount.is_finite() or abs(amount) > 10**9:
-        raise PriceError("Enter a price as a number, e.g. 12.50.")
+        raise PriceError(_("Enter a price as a number, e.g. 12.50."))
     if amount != amount.quantize(Decimal("0.01")):
-        raise PriceError("A price has at most two decimals.")
+        raise PriceError(_("A price has at most two decimals."))
     return int(amount * 100)
 
 
 def _leaf_category(slug: str) -> str:
     if taxonomy.leaf(slug) is None:
         if taxonomy.get(slug) is not None:
-            raise ValueError(f"'{slug}' is a group; choose one of its subcategories")
-        raise ValueError(f"unknown category '{slug}'")
+            raise ValueError(
+                _("'%(slug)s' is a group; choose one of its subcategories") % {"slug": slug}
+            )
+        raise ValueError(_("unknown category '%(slug)s'") % {"slug": slug})
     return slug
 
 
 def _currency(code: str) -> str:
     code = code.strip().upper()
     if code not in CURRENCIES:
-        raise ValueError(f"currency must be one of {', '.join(CURRENCIES)}")
+        raise ValueError(_("currency must be one of %(codes)s") % {"codes": ", ".join(CURRENCIES)})
     return code
 
 
@@ -72,9 +76,15 @@ Currency = Annotated[
 
 def _price(cents: int) -> int:
     if cents < MIN_PRICE_CENTS:
-        raise ValueError(f"must be at least {MIN_PRICE_CENTS / 100:.2f} ({MIN_PRICE_CENTS} cents)")
+        raise ValueError(
+            _("must be at least %(amount)s (%(cents)s cents)")
+            % {"amount": number(MIN_PRICE_CENTS / 100, digits=2), "cents": MIN_PRICE_CENTS}
+        )
     if cents > MAX_PRICE_CENTS:
-        raise ValueError(f"must be at most {MAX_PRICE_CENTS / 100:,.0f} ({MAX_PRICE_CENTS} cents)")
+        raise ValueError(
+            _("must be at most %(amount)s (%(cents)s cents)")
+            % {"amount": number(MAX_PRICE_CENTS / 100), "cents": MAX_PRICE_CENTS}
+        )
     return cents
 
 
@@ -247,15 +257,17 @@ class Sort(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return SORT_LABELS[self]
+        """What the order is called, in the language spoken."""
+        return _(SORT_LABELS[self])
 
 
+# In English (the catalogs' msgids); shown through ``Sort.label``.
 SORT_LABELS = {
-    Sort.BEST: "Best match",
-    Sort.NEAREST: "Nearest",
-    Sort.NEWEST: "Newest",
-    Sort.PRICE_ASC: "Price: low to high",
-    Sort.PRICE_DESC: "Price: high to low",
+    Sort.BEST: N_("Best match"),
+    Sort.NEAREST: N_("Nearest"),
+    Sort.NEWEST: N_("Newest"),
+    Sort.PRICE_ASC: N_("Price: low to high"),
+    Sort.PRICE_DESC: N_("Price: high to low"),
 }
 
 

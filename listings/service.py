@@ -45,6 +45,7 @@ from resale.core.db import (
 )
 from resale.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from resale.core.geo import place_name_for, public_point
+from resale.core.i18n import gettext as _
 from resale.users.models import User
 
 EDITABLE = {ListingStatus.DRAFT, ListingStatus.ACTIVE, ListingStatus.WITHDRAWN}
@@ -53,17 +54,19 @@ PUBLIC = {ListingStatus.ACTIVE, ListingStatus.RESERVED, ListingStatus.SOLD}
 
 class ListingNotFound(NotFound):
     def __init__(self) -> None:
-        super().__init__("This listing does not exist or is no longer available.")
+        super().__init__(_("This listing does not exist or is no longer available."))
 
 
 class NotYourListing(PermissionDenied):
     def __init__(self) -> None:
-        super().__init__("Only the seller can change this listing.")
+        super().__init__(_("Only the seller can change this listing."))
 
 
 class ListingNotEditable(Conflict):
     def __init__(self, status: ListingStatus) -> None:
-        super().__init__(f"A {status.value} listing cannot be changed.")
+        super().__init__(
+            _("A %(status)s listing cannot be changed.") % {"status": status.label.lower()}
+        )
 
 
 def _ensure_editable(listing: Listing) -> None:
@@ -112,7 +115,7 @@ def _apply_location(
         listing.lat, listing.lon = public_point(lat, lon)
         listing.place_name = place or place_name_for(lat, lon)
     elif place is not None:
-        raise InvalidInput("A place needs its lat and lon.", field="lat")
+        raise InvalidInput(_("A place needs its lat and lon."), field="lat")
 
 
 def refresh_search_terms(listing: Listing) -> None:
@@ -145,7 +148,7 @@ def update_listing(*, session: Session, listing: Listing, data: ListingUpdate) -
     changes = data.model_dump(exclude_unset=True, exclude={"place", "lat", "lon"})
     for field in ("title", "description", "category", "condition", "price_cents", "currency"):
         if field in changes and changes[field] is None:
-            raise InvalidInput(f"{field} cannot be empty.", field=field)
+            raise InvalidInput(_("%(field)s cannot be empty.") % {"field": field}, field=field)
     for field, value in changes.items():
         setattr(listing, field, value)
     if changes.keys() & {"title", "brand", "description"}:
@@ -172,7 +175,7 @@ def add_photos(
     """
     _ensure_editable(listing)
     if not uploads:
-        raise InvalidInput("Choose at least one photo.", field="photos")
+        raise InvalidInput(_("Choose at least one photo."), field="photos")
     _check_photo_room(len(listing.photos), len(uploads))
     pause(session)
     processed = [
@@ -214,7 +217,7 @@ def stage_photos(
     staged.kept = [p for p in mine if p.exists()]
     if len(staged.kept) < len(mine):
         staged.refused.append(
-            "Some photos you chose earlier were no longer kept; please choose them again."
+            _("Some photos you chose earlier were no longer kept; please choose them again.")
         )
     limit = settings.max_photos_per_listing
     room = max(limit - len(staged.kept), 0)
@@ -229,7 +232,10 @@ def stage_photos(
             continue
         staged.kept.append(photo_store.keep_pending(owner.id, checked))
     if len(uploads) > room:
-        staged.refused.append(f"A listing has at most {limit} photos; we kept the first {limit}.")
+        staged.refused.append(
+            _("A listing has at most %(limit)s photos; we kept the first %(limit)s.")
+            % {"limit": limit}
+        )
     return staged
 
 
@@ -299,8 +305,8 @@ def _check_photo_room(have: int, adding: int) -> None:
     room = settings.max_photos_per_listing - have
     if adding > room:
         raise InvalidInput(
-            f"A listing has at most {settings.max_photos_per_listing} photos; "
-            f"there is room for {max(room, 0)} more.",
+            _("A listing has at most %(limit)s photos; there is room for %(room)s more.")
+            % {"limit": settings.max_photos_per_listing, "room": max(room, 0)},
             field="photos",
         )
 
@@ -310,10 +316,10 @@ def delete_photo(*, session: Session, listing: Listing, photo_id: int) -> None:
     _ensure_editable(listing)
     photo = next((p for p in listing.photos if p.id == photo_id), None)
     if photo is None:
-        raise NotFound("That photo is not on this listing.")
+        raise NotFound(_("That photo is not on this listing."))
     if listing.status is ListingStatus.ACTIVE and len(listing.photos) == 1:
         raise Conflict(
-            "A published listing needs at least one photo; add another first.", field="photos"
+            _("A published listing needs at least one photo; add another first."), field="photos"
         )
     listing.photos.remove(photo)
     session.flush()
@@ -344,12 +350,15 @@ def publish(*, session: Session, listing: Listing) -> Listing:
     if listing.status is ListingStatus.ACTIVE:
         return listing
     if listing.status not in {ListingStatus.DRAFT, ListingStatus.WITHDRAWN}:
-        raise Conflict(f"A {listing.status.value} listing cannot be published.")
+        raise Conflict(
+            _("A %(status)s listing cannot be published.")
+            % {"status": listing.status.label.lower()}
+        )
     if not listing.photos:
-        raise InvalidInput("Add at least one photo before publishing.", field="photos")
+        raise InvalidInput(_("Add at least one photo before publishing."), field="photos")
     if not listing.has_point:
         raise InvalidInput(
-            "Set where the item is (or a home location on your profile) before publishing.",
+            _("Set where the item is (or a home location on your profile) before publishing."),
             field="place",
         )
     listing.status = ListingStatus.ACTIVE
@@ -365,7 +374,10 @@ def withdraw(*, session: Session, listing: Listing) -> Listing:
     if listing.status is ListingStatus.WITHDRAWN:
         return listing
     if listing.status not in {ListingStatus.ACTIVE, ListingStatus.DRAFT}:
-        raise Conflict(f"A {listing.status.value} listing cannot be withdrawn.")
+        raise Conflict(
+            _("A %(status)s listing cannot be withdrawn.")
+            % {"status": listing.status.label.lower()}
+        )
     listing.status = ListingStatus.WITHDRAWN
     listing.updated_at = utcnow()
     session.add(listing)
@@ -396,9 +408,9 @@ def set_favorite(*, session: Session, user: User, listing: Listing, saved: bool)
     """Save or unsave a listing; saying the same twice changes nothing and records nothing."""
     assert user.id is not None and listing.id is not None
     if saved and listing.status is not ListingStatus.ACTIVE:
-        raise Conflict("Only a listing that is on sale can be saved.")
+        raise Conflict(_("Only a listing that is on sale can be saved."))
     if saved and listing.seller_id == user.id:
-        raise Conflict("This is your own listing.")
+        raise Conflict(_("This is your own listing."))
     # One statement decides, so a double click (two requests at once) saves once: the row
     # count says whether this request changed anything, and only then is an event recorded.
     if saved:

@@ -9,6 +9,7 @@ from typing import Any
 
 from listings.schemas import Sort
 from resale.core.errors import InvalidInput
+from resale.core.i18n import gettext as _
 
 
 class InvalidSearch(InvalidInput):
@@ -59,5 +60,5 @@ def _decode_cursor(cursor: str, sort: Sort) -> list[Any]:
         return out
     except (ValueError, TypeError, KeyError):
         raise InvalidSearch(
-            "cursor is not valid for this search; start again without it", field="cursor"
+            _("cursor is not valid for this search; start again without it"), field="cursor"
         ) from None

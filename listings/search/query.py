@@ -9,6 +9,7 @@ from listings.schemas import ListingCard, Sort
 from listings.search.cursor import InvalidSearch, _decode_cursor
 from listings.text import query_terms
 from resale.core import taxonomy
+from resale.core.i18n import gettext as _
 
 MAX_RADIUS_KM = 500.0
 DEFAULT_LIMIT = 24
@@ -55,37 +56,46 @@ def effective(query: SearchQuery) -> SearchQuery:
 def check(query: SearchQuery) -> SearchQuery:
     """Refuse a search that cannot be run; the message names the parameter."""
     if query.category is not None and taxonomy.get(query.category) is None:
-        raise InvalidSearch(f"unknown category '{query.category}'", field="category")
+        raise InvalidSearch(
+            _("unknown category '%(slug)s'") % {"slug": query.category}, field="category"
+        )
     for name, value in (("min_price", query.min_price), ("max_price", query.max_price)):
         if value is not None and value < 0:
-            raise InvalidSearch("a price cannot be negative", field=name)
+            raise InvalidSearch(_("a price cannot be negative"), field=name)
     if (
         query.min_price is not None
         and query.max_price is not None
         and query.min_price > query.max_price
     ):
-        raise InvalidSearch("min_price is above max_price", field="min_price")
+        raise InvalidSearch(_("min_price is above max_price"), field="min_price")
     if (query.lat is None) != (query.lon is None):
-        raise InvalidSearch("lat and lon go together", field="lon" if query.lon is None else "lat")
+        raise InvalidSearch(
+            _("lat and lon go together"), field="lon" if query.lon is None else "lat"
+        )
     if query.lat is not None and not -90 <= query.lat <= 90:
-        raise InvalidSearch("lat must be between -90 and 90", field="lat")
+        raise InvalidSearch(_("lat must be between -90 and 90"), field="lat")
     if query.lon is not None and not -180 <= query.lon <= 180:
-        raise InvalidSearch("lon must be between -180 and 180", field="lon")
+        raise InvalidSearch(_("lon must be between -180 and 180"), field="lon")
     if query.radius_km is not None:
         if not 0 < query.radius_km <= MAX_RADIUS_KM:
             raise InvalidSearch(
-                f"radius_km must be above 0 and at most {MAX_RADIUS_KM:g}", field="radius_km"
+                _("radius_km must be above 0 and at most %(max)s") % {"max": f"{MAX_RADIUS_KM:g}"},
+                field="radius_km",
             )
         if not query.has_point:
             raise InvalidSearch(
-                "radius_km needs a point (lat and lon, or a home location)", field="radius_km"
+                _("radius_km needs a point (lat and lon, or a home location)"),
+                field="radius_km",
             )
     if query.sort is Sort.NEAREST and not query.has_point:
         raise InvalidSearch(
-            "sorting by distance needs a point (lat and lon, or a home location)", field="sort"
+            _("sorting by distance needs a point (lat and lon, or a home location)"),
+            field="sort",
         )
     if not 1 <= query.limit <= MAX_LIMIT:
-        raise InvalidSearch(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
+        raise InvalidSearch(
+            _("limit must be between 1 and %(max)s") % {"max": MAX_LIMIT}, field="limit"
+        )
     if query.cursor is not None:
         _decode_cursor(query.cursor, effective(query).sort)
     return query

@@ -13,6 +13,7 @@ from listings.search.cursor import InvalidSearch
 from listings.search.query import DEFAULT_LIMIT, MAX_RADIUS_KM, SearchQuery, check
 from resale.core import taxonomy
 from resale.core.geo import PLACES_BY_SLUG
+from resale.core.i18n import gettext as _
 
 # --- a search in a URL -----------------------------------------------------------------------
 #
@@ -44,7 +45,7 @@ class UrlSearch:
     query: SearchQuery
     values: dict[str, Any]
     errors: dict[str, str]
-    place_name: str | None  # what the results are measured from, for people
+    place_name: str | None  # what the results are measured from, for people (in their language)
 
 
 def _number(text: str) -> float | None:
@@ -64,7 +65,7 @@ def _read_prices(values: dict[str, Any], fields: dict[str, Any], errors: dict[st
                 errors[name] = str(exc)
                 continue
             if cents < 0:
-                errors[name] = "A price cannot be negative."
+                errors[name] = _("A price cannot be negative.")
             else:
                 fields[name] = cents
     if (
@@ -72,7 +73,7 @@ def _read_prices(values: dict[str, Any], fields: dict[str, Any], errors: dict[st
         and "max_price" in fields
         and fields["min_price"] > fields["max_price"]
     ):
-        errors["max_price"] = "The highest price is below the lowest."
+        errors["max_price"] = _("The highest price is below the lowest.")
         del fields["max_price"]
 
 
@@ -88,21 +89,22 @@ def _read_place(
     if place == HOME and home is None:
         place = ANYWHERE
     if place == HOME and home is not None:
-        fields["lat"], fields["lon"], place_name = home[0], home[1], home[2] or "your home"
+        fields["lat"], fields["lon"] = home[0], home[1]
+        place_name = _(home[2]) if home[2] else _("your home")
     elif place == HERE:
         lat, lon = _number(values["lat"]), _number(values["lon"])
         if lat is None or lon is None or not -90 <= lat <= 90 or not -180 <= lon <= 180:
-            errors["place"] = "We could not read your location; choose a place from the list."
+            errors["place"] = _("We could not read your location; choose a place from the list.")
             place = ANYWHERE
         else:
-            fields["lat"], fields["lon"], place_name = lat, lon, "your location"
+            fields["lat"], fields["lon"], place_name = lat, lon, _("your location")
     elif place != ANYWHERE:
         known = PLACES_BY_SLUG.get(place)
         if known is None:
-            errors["place"] = "Choose a place from the list."
+            errors["place"] = _("Choose a place from the list.")
             place = ANYWHERE
         else:
-            fields["lat"], fields["lon"], place_name = known.lat, known.lon, known.name
+            fields["lat"], fields["lon"], place_name = known.lat, known.lon, known.label
     values["place"] = place
     return place_name
 
@@ -113,19 +115,21 @@ def _read_radius_and_sort(
     if values["radius"]:
         radius = _number(values["radius"])
         if radius is None or not 0 < radius <= MAX_RADIUS_KM:
-            errors["radius"] = f"Choose a distance up to {MAX_RADIUS_KM:g} km."
+            errors["radius"] = _("Choose a distance up to %(km)s km.") % {
+                "km": f"{MAX_RADIUS_KM:g}"
+            }
         elif "lat" not in fields:
-            errors["radius"] = "Choose a place to measure the distance from."
+            errors["radius"] = _("Choose a place to measure the distance from.")
         else:
             fields["radius_km"] = radius
     sort = values["sort"] or Sort.BEST.value
     try:
         fields["sort"] = Sort(sort)
     except ValueError:
-        errors["sort"] = "Choose an order from the list."
+        errors["sort"] = _("Choose an order from the list.")
         sort = Sort.BEST.value
     if fields.get("sort") is Sort.NEAREST and "lat" not in fields:
-        errors["sort"] = "Choose a place to sort by distance from it."
+        errors["sort"] = _("Choose a place to sort by distance from it.")
         fields["sort"] = Sort.BEST
     values["sort"] = fields["sort"].value if "sort" in fields else sort
 
@@ -142,7 +146,7 @@ def from_url(
     fields: dict[str, Any] = {"q": values["q"][:200], "limit": limit}
     if values["category"]:
         if taxonomy.get(values["category"]) is None:
-            errors["category"] = "Choose a category from the list."
+            errors["category"] = _("Choose a category from the list.")
         else:
             fields["category"] = values["category"]
     _read_prices(values, fields, errors)
@@ -151,7 +155,7 @@ def from_url(
         try:
             conditions.append(Condition(value))
         except ValueError:
-            errors["condition"] = "Choose conditions from the list."
+            errors["condition"] = _("Choose conditions from the list.")
     fields["conditions"] = tuple(dict.fromkeys(conditions))
     place_name = _read_place(values, fields, errors, home)
     _read_radius_and_sort(values, fields, errors)

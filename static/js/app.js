@@ -3,6 +3,17 @@
   "use strict";
   document.documentElement.classList.add("js");
 
+  // The words this file shows, in the page's language (templates/base.html, #ui-text);
+  // the English is the fallback.
+  var words = {};
+  try {
+    var source = document.getElementById("ui-text");
+    if (source) words = JSON.parse(source.textContent) || {};
+  } catch (e) { words = {}; }
+  var t = function (key, english) {
+    return typeof words[key] === "string" && words[key] ? words[key] : english;
+  };
+
   // "Use my current location": fill the hidden lat/lon fields from the browser.
   // The select's option for it is "geolocation" (profile, sell) or "here" (search).
   document.querySelectorAll("[data-geo]").forEach(function (box) {
@@ -16,7 +27,7 @@
     var say = function (text) { status.hidden = false; status.textContent = text; };
     var previous = select.value;
     var locate = function () {
-      say("Finding where you are…");
+      say(t("geo_finding", "Finding where you are…"));
       navigator.geolocation.getCurrentPosition(function (pos) {
         lat.value = pos.coords.latitude.toFixed(5);
         lon.value = pos.coords.longitude.toFixed(5);
@@ -25,11 +36,11 @@
         previous = option.value;
         select.dispatchEvent(new Event("change", { bubbles: true }));
         say(option.value === "here"
-          ? "Using your current location."
-          : "Using your current location. Others see only the nearest place name.");
+          ? t("geo_here", "Using your current location.")
+          : t("geo_used", "Using your current location. Others see only the nearest place name."));
       }, function () {
         select.value = previous === option.value && !lat.value ? select.options[0].value : previous;
-        say("We could not get your location; choose a place from the list instead.");
+        say(t("geo_failed", "We could not get your location; choose a place from the list instead."));
       }, { timeout: 10000, maximumAge: 600000 });
     };
     button.hidden = false;
@@ -119,7 +130,7 @@
     event.preventDefault();
     var grid = document.querySelector("[data-results]");
     link.setAttribute("aria-busy", "true");
-    link.textContent = "Loading…";
+    link.textContent = t("loading", "Loading…");
     fetch(link.href, { credentials: "same-origin" }).then(function (response) {
       if (!response.ok) throw new Error(response.status);
       return response.text();
@@ -130,7 +141,7 @@
       var more = next.querySelector("[data-load-more]");
       if (more) {
         link.href = more.href;
-        link.textContent = "Load more";
+        link.textContent = t("load_more", "Load more");
         link.removeAttribute("aria-busy");
       } else {
         link.parentNode.remove();
