@@ -11,7 +11,7 @@ so a ledger can store it and anyone can re-derive it later. No database code.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 from carbon import inputs
@@ -32,6 +32,9 @@ from carbon.methodology import (
     ParcelPoint,
     load_factors,
 )
+from carbon.wording import HUMAN_COLUMNS, Words, kg, km, number, said
+from resale.core import i18n
+from resale.core.i18n import N_, gettext
 
 __all__ = [
     "Band",
@@ -87,7 +90,7 @@ def estimate(
 
     weight, weight_source = _weight(item, given_weight, how, assumptions)
     if item.basis == "assumption":
-        assumptions.append(f"Item figure: {item.note}")
+        assumptions.append(gettext("Item figure: %(note)s") % {"note": said(item.note)})
 
     new_item, method = _new_item(fs, item, price, code, weight, snapshot, source_ids, assumptions)
     displacement, avoided = _avoided_production(fs, item, new_item, snapshot, source_ids)
@@ -209,9 +212,12 @@ def _weight(
     if given is not None:
         return given, "seller"
     if how is Fulfilment.SHIPPING or item.unit == "kg":  # only then does weight count
+        note = said(item.weight_note)
         assumptions.append(
-            f"Weight: the typical {_kg(item.typical_weight_kg)} for this category "
-            f"({item.weight_note.lower()}); the seller gave none."
+            gettext(
+                "Weight: the typical %(weight)s for this category (%(note)s); the seller gave none."
+            )
+            % {"weight": kg(item.typical_weight_kg), "note": note[:1].lower() + note[1:]}
         )
     return item.typical_weight_kg, "typical"
 
@@ -222,11 +228,13 @@ def _shipping_ignores(
     """Say so when a shipped item was given a distance or a travel mode: neither counts."""
     if distance is not None:
         assumptions.append(
-            "Parcels follow ADEME's national delivery scenario (about 870 km by lorry and van); "
-            "the distance between buyer and seller does not change the figure."
+            gettext(
+                "Parcels follow ADEME's national delivery scenario (about 870 km by lorry and "
+                "van); the distance between buyer and seller does not change the figure."
+            )
         )
     if travel is not None:
-        assumptions.append("The buyer's travel mode does not apply to a shipped item.")
+        assumptions.append(gettext("The buyer's travel mode does not apply to a shipped item."))
 
 
 def compare_fulfilment(
@@ -254,36 +262,48 @@ def compare_fulfilment(
     better: Literal["pickup", "shipping", "same"]
     if math.isclose(difference, 0.0, abs_tol=0.0005):
         better = "same"
-        statement = "Collecting it and having it shipped come out the same."
+        statement = gettext("Collecting it and having it shipped come out the same.")
     elif difference > 0:
         better = "pickup"
-        statement = (
-            f"Collecting it ({pickup.breakdown.transport_detail}) avoids about "
-            f"{_kg(difference)} CO2e more than having it shipped."
-        )
+        statement = gettext(
+            "Collecting it (%(trip)s) avoids about %(kg)s CO2e more than having it shipped."
+        ) % {"trip": pickup.breakdown.transport_detail, "kg": kg(difference)}
     else:
         better = "shipping"
-        statement = (
-            f"Having it shipped avoids about {_kg(-difference)} CO2e more than collecting it "
-            f"({pickup.breakdown.transport_detail})."
-        )
+        statement = gettext(
+            "Having it shipped avoids about %(kg)s CO2e more than collecting it (%(trip)s)."
+        ) % {"trip": pickup.breakdown.transport_detail, "kg": kg(-difference)}
     return FulfilmentComparison(pickup, shipping, better, difference, statement)
 
 
-def methodology(*, factors: FactorSet | None = None) -> dict[str, Any]:
-    """Everything a methodology page or ``GET /api/v1/carbon/methodology`` shows, JSON-ready."""
+def methodology(*, factors: FactorSet | None = None, words: Words = said) -> dict[str, Any]:
+    """Everything a methodology page or ``GET /api/v1/carbon/methodology`` shows, JSON-ready.
+
+    The text people read (the formula in words, the data files' notes and labels) is in the
+    request's language: ``words`` translates it, as plain text by default (``wording.shown``
+    gives a page its markup)."""
     fs = factors if factors is not None else load_factors()
     trip_factor = fs.number("round_trip_factor")
+
+    def rows(file: str, table: Iterable[Any]) -> list[dict[str, Any]]:
+        columns = HUMAN_COLUMNS.get(file, ())
+        return [
+            {k: words(v) if k in columns and isinstance(v, str) else v for k, v in r.items()}
+            for r in (row.as_dict() for row in table)
+        ]
+
     assumptions: list[dict[str, Any]] = []
     for item in fs.items.values():
         if item.basis == "assumption":
-            assumptions.append({"where": f"item_factors.csv {item.slug}", "rationale": item.note})
+            assumptions.append(
+                {"where": f"item_factors.csv {item.slug}", "rationale": words(item.note)}
+            )
         if item.weight_basis == "assumption":
             assumptions.append(
                 {
                     "where": f"item_factors.csv {item.slug} typical_weight_kg",
                     "value": item.typical_weight_kg,
-                    "rationale": item.weight_note,
+                    "rationale": words(item.weight_note),
                 }
             )
     others: list[tuple[str, str, str, str]] = [
@@ -295,51 +315,93 @@ def methodology(*, factors: FactorSet | None = None) -> dict[str, Any]:
     ]
     for file, key, basis, note in others:
         if basis == "assumption":
-            assumptions.append({"where": f"{file} {key}", "rationale": note})
+            assumptions.append({"where": f"{file} {key}", "rationale": words(note)})
     return {
         "version": fs.version,
         "human_version": fs.human_version,
         "digest": fs.digest,
         "published": fs.versions[-1].date,
         "formula": [
-            "Avoided emissions = displacement x footprint of an equivalent new item "
-            "- what the trade itself emits.",
-            "Footprint of a new item: production and distribution (cradle to shelf) of the "
-            "category's reference item; use and end of life are left out. Where no item figure "
-            "exists, the price in 2022 US dollars times a spend-based factor for the sector; "
-            "such estimates are flagged spend_based.",
-            "Displacement: the share of second-hand purchases that really replace buying new, "
-            "from published studies, by category group.",
-            f"Collected in person: the buyer's round trip ({trip_factor:g} x the distance "
-            "between buyer and seller) times the emissions per km of the mode the buyer picks; "
-            "the trip is counted as made for this item alone.",
-            "Shipped: ADEME's figure for delivering a parcel of that weight, plus its cardboard "
-            "packaging; interpolated between published weights, the lightest figure below them, "
-            "extrapolated along the last segment above them.",
-            "A seller's weight replaces the category's typical weight for the parcel (and for "
-            "factors given per kg).",
-            "The seller's trip to drop a parcel off and the platform's own operations are not "
-            "counted.",
+            words(
+                N_(
+                    "Avoided emissions = displacement x footprint of an equivalent new item "
+                    "- what the trade itself emits."
+                ),
+                data=False,
+            ),
+            words(
+                N_(
+                    "Footprint of a new item: production and distribution (cradle to shelf) of "
+                    "the category's reference item; use and end of life are left out. Where no "
+                    "item figure exists, the price in 2022 US dollars times a spend-based factor "
+                    "for the sector; such estimates are flagged spend_based."
+                ),
+                data=False,
+            ),
+            words(
+                N_(
+                    "Displacement: the share of second-hand purchases that really replace "
+                    "buying new, from published studies, by category group."
+                ),
+                data=False,
+            ),
+            words(
+                N_(
+                    "Collected in person: the buyer's round trip (%(factor)s x the distance "
+                    "between buyer and seller) times the emissions per km of the mode the buyer "
+                    "picks; the trip is counted as made for this item alone."
+                ),
+                data=False,
+            )
+            % {"factor": f"{trip_factor:g}"},
+            words(
+                N_(
+                    "Shipped: ADEME's figure for delivering a parcel of that weight, plus its "
+                    "cardboard packaging; interpolated between published weights, the lightest "
+                    "figure below them, extrapolated along the last segment above them."
+                ),
+                data=False,
+            ),
+            words(
+                N_(
+                    "A seller's weight replaces the category's typical weight for the parcel "
+                    "(and for factors given per kg)."
+                ),
+                data=False,
+            ),
+            words(
+                N_(
+                    "The seller's trip to drop a parcel off and the platform's own operations "
+                    "are not counted."
+                ),
+                data=False,
+            ),
         ],
-        "range": (
-            "low = low displacement x low new-item footprint - high transport - packaging; "
-            "high = high displacement x high new-item footprint - low transport - packaging. "
-            "The central value is the one credited."
+        "range": words(
+            N_(
+                "low = low displacement x low new-item footprint - high transport - packaging; "
+                "high = high displacement x high new-item footprint - low transport - packaging. "
+                "The central value is the one credited."
+            ),
+            data=False,
         ),
-        "negative": (
-            "When the trade emits more than it avoids (a light item shipped far), the figure is "
-            "negative, the page says so, and nothing is credited."
+        "negative": words(
+            N_(
+                "When the trade emits more than it avoids (a light item shipped far), the figure "
+                "is negative, the page says so, and nothing is credited."
+            ),
+            data=False,
         ),
-        "categories": [item.as_dict() for item in fs.items.values()],
-        "displacement": [group.as_dict() for group in fs.displacement.values()],
-        "spend_factors": [sector.as_dict() for sector in fs.spend.values()],
-        "currencies": [rate.as_dict() for rate in fs.currencies.values()],
-        "trip_modes": [mode.as_dict() for mode in fs.trip_modes.values()],
-        "parcels": [point.as_dict() for point in fs.parcels],
-        "parameters": [parameter.as_dict() for parameter in fs.parameters.values()],
+        "categories": rows("item_factors.csv", fs.items.values()),
+        "displacement": rows("displacement.csv", fs.displacement.values()),
+        "spend_factors": rows("spend_factors.csv", fs.spend.values()),
+        "currencies": rows("currencies.csv", fs.currencies.values()),
+        "trip_modes": rows("trip_modes.csv", fs.trip_modes.values()),
+        "parcels": rows("parcels.csv", fs.parcels),
+        "parameters": rows("parameters.csv", fs.parameters.values()),
         "assumptions": assumptions,
-        "sources": [source.as_dict() for source in fs.sources.values()],
-        "version_history": [entry.as_dict() for entry in fs.versions],
+        "sources": rows("sources.csv", fs.sources.values()),
+        "version_history": rows("versions.csv", fs.versions),
     }
 
 
@@ -364,7 +426,9 @@ def _new_item(
         return per_unit, "item_factor"
     if price is None:
         raise CarbonInputError(
-            "price_cents", f"'{item.slug}' is estimated from the price; a price is needed"
+            "price_cents",
+            gettext("'%(category)s' is estimated from the price; a price is needed")
+            % {"category": item.slug},
         )
     assert item.spend_sector is not None
     sector = fs.spend[item.spend_sector]
@@ -380,11 +444,14 @@ def _new_item(
     }
     source_ids += [*sector.source_ids, *rate.source_ids, *usd.source_ids]
     if sector.basis == "assumption":
-        assumptions.append(f"Spend factor: {sector.note}.")
+        assumptions.append(gettext("Spend factor: %(note)s.") % {"note": said(sector.note)})
     assumptions.append(
-        "Spend-based: no item figure for this category, so the listing price "
-        f"({price_usd:.2f} in 2022 US dollars) stands in for the price of a new one, which is "
-        "usually higher; the estimate errs low."
+        gettext(
+            "Spend-based: no item figure for this category, so the listing price (%(usd)s in "
+            "2022 US dollars) stands in for the price of a new one, which is usually higher; "
+            "the estimate errs low."
+        )
+        % {"usd": i18n.number(price_usd, digits=2)}
     )
     return Band.point(price_usd * sector.kg_co2e_per_usd), "spend_based"
 
@@ -402,16 +469,22 @@ def _shipping(
         rule = "lightest"
         if weight < points[0].weight_kg:
             assumptions.append(
-                f"Parcel: no published figure below {_kg(points[0].weight_kg)}, so the "
-                f"{_kg(points[0].weight_kg)} figure is used (a lighter parcel emits a little less)."
+                gettext(
+                    "Parcel: no published figure below %(weight)s, so the %(weight)s figure is "
+                    "used (a lighter parcel emits a little less)."
+                )
+                % {"weight": kg(points[0].weight_kg)}
             )
     elif weight >= points[-1].weight_kg:
         a, b = points[-2], points[-1]
         rule = "extrapolated" if weight > points[-1].weight_kg else "heaviest"
         if rule == "extrapolated":
             assumptions.append(
-                f"Parcel: heavier than ADEME's heaviest published parcel ({_kg(b.weight_kg)}); "
-                f"extrapolated along the {_kg(a.weight_kg)}-{_kg(b.weight_kg)} segment."
+                gettext(
+                    "Parcel: heavier than ADEME's heaviest published parcel (%(heaviest)s); "
+                    "extrapolated along the %(lighter)s-%(heaviest)s segment."
+                )
+                % {"heaviest": kg(b.weight_kg), "lighter": kg(a.weight_kg)}
             )
     else:
         index = next(i for i, p in enumerate(points) if p.weight_kg >= weight)
@@ -439,7 +512,9 @@ def _shipping(
     for point in (a, b):
         source_ids += point.source_ids
     delivery = Band(central=home - packaging, low=pickup_point - packaging, high=home - packaging)
-    detail = f"parcel of {_kg(weight)} delivered to the door (low: collected from a pick-up point)"
+    detail = gettext(
+        "parcel of %(weight)s delivered to the door (low: collected from a pick-up point)"
+    ) % {"weight": kg(weight)}
     return delivery, Band.point(packaging), detail
 
 
@@ -456,17 +531,17 @@ def _trip(
         default = fs.parameters["default_pickup_mode"]
         travel = TravelMode(default.value)
         parameters.append(default)
-        assumptions.append(f"Travel mode: {default.note}")
+        assumptions.append(gettext("Travel mode: %(note)s") % {"note": said(default.note)})
     if distance is None:
         default = fs.parameters["default_pickup_distance_km"]
         distance = float(default.value)
         parameters.append(default)
-        assumptions.append(f"Distance: {default.note}")
+        assumptions.append(gettext("Distance: %(note)s") % {"note": said(default.note)})
     factor = fs.number("round_trip_factor")
     trip_km = factor * distance
     mode = fs.trip_modes[travel.value]
     if mode.basis == "assumption":
-        assumptions.append(f"Travel factor: {mode.note}")
+        assumptions.append(gettext("Travel factor: %(note)s") % {"note": said(mode.note)})
     snapshot["transport"] = {
         "kind": "trip",
         "mode": mode.as_dict(),
@@ -478,7 +553,11 @@ def _trip(
     for parameter in parameters:
         source_ids += parameter.source_ids
     transport = Band(mode.central * trip_km, mode.low * trip_km, mode.high * trip_km)
-    detail = f"round trip {factor:g} x {_km(distance)} {mode.label.lower()}"
+    detail = gettext("round trip %(factor)s x %(distance)s %(mode)s") % {
+        "factor": f"{factor:g}",
+        "distance": km(distance),
+        "mode": said(mode.label).lower(),
+    }
     return travel, distance, trip_km, transport, detail
 
 
@@ -492,32 +571,35 @@ def _sources(fs: FactorSet, ids: list[str]) -> tuple[SourceRef, ...]:
     )
 
 
-def _number(value: float) -> str:
-    size = abs(value)
-    if size >= 10:
-        return f"{value:.0f}"
-    if size >= 1:
-        return f"{value:.1f}"
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
-def _kg(value: float) -> str:
-    return f"{_number(value)} kg"
-
-
-def _km(value: float) -> str:
-    return f"{_number(value)} km"
-
-
 def _statement(central: float, low: float, high: float, how: Fulfilment, detail: str) -> str:
-    span = f"range {_number(low)} to {_number(high)} kg CO2e"
+    values = {"kg": kg(abs(central)), "low": number(low), "high": number(high), "trip": detail}
     if central > 0:
-        text = f"Buying this second-hand avoids about {_kg(central)} CO2e ({span})."
         if low <= 0:
-            text += " At the low end of the range the trade would be a net cost."
-        return text
-    what = "Shipping it" if how is Fulfilment.SHIPPING else f"Collecting it ({detail})"
+            return (
+                gettext(
+                    "Buying this second-hand avoids about %(kg)s CO2e (range %(low)s to %(high)s kg "
+                    "CO2e). At the low end of the range the trade would be a net cost."
+                )
+                % values
+            )
+        return (
+            gettext(
+                "Buying this second-hand avoids about %(kg)s CO2e (range %(low)s to %(high)s kg CO2e)."
+            )
+            % values
+        )
+    if how is Fulfilment.SHIPPING:
+        return (
+            gettext(
+                "Shipping it emits more than buying it second-hand avoids: a net cost of about "
+                "%(kg)s CO2e (range %(low)s to %(high)s kg CO2e), so nothing is credited."
+            )
+            % values
+        )
     return (
-        f"{what} emits more than buying it second-hand avoids: a net cost of about "
-        f"{_kg(-central)} CO2e ({span}), so nothing is credited."
+        gettext(
+            "Collecting it (%(trip)s) emits more than buying it second-hand avoids: a net cost of "
+            "about %(kg)s CO2e (range %(low)s to %(high)s kg CO2e), so nothing is credited."
+        )
+        % values
     )

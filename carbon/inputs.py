@@ -9,6 +9,8 @@ from typing import Literal
 
 from carbon.methodology import FactorSet, ItemFactor
 from resale.core.fields import MAX_DISTANCE_KM, MAX_WEIGHT_KG
+from resale.core.i18n import N_, gettext
+from resale.core.i18n import number as number_text
 
 InputField = Literal[
     "category", "price_cents", "currency", "weight_kg", "fulfilment", "mode", "distance_km"
@@ -23,7 +25,13 @@ class Fulfilment(StrEnum):
 
     @property
     def label(self) -> str:
-        return "Pickup in person" if self is Fulfilment.PICKUP else "Shipping"
+        return gettext(_FULFILMENT_LABELS[self])
+
+
+_FULFILMENT_LABELS = {
+    Fulfilment.PICKUP: N_("Pickup in person"),
+    Fulfilment.SHIPPING: N_("Shipping"),
+}
 
 
 class TravelMode(StrEnum):
@@ -33,7 +41,9 @@ class TravelMode(StrEnum):
 
 
 class CarbonInputError(ValueError):
-    """An input the estimate cannot use; ``field`` names it so an API can answer 422 for that field."""
+    """An input the estimate cannot use; ``field`` names it so an API can answer 422 for that field.
+
+    ``message`` is for people, in the request's language (raised while answering it)."""
 
     def __init__(self, field: InputField, message: str) -> None:
         super().__init__(f"{field}: {message}")
@@ -43,11 +53,13 @@ class CarbonInputError(ValueError):
 
 def check_category(fs: FactorSet, category: object) -> ItemFactor:
     if not isinstance(category, str) or not category.strip():
-        raise CarbonInputError("category", "a category slug is needed")
+        raise CarbonInputError("category", gettext("a category slug is needed"))
     item = fs.items.get(category.strip())
     if item is None:
         raise CarbonInputError(
-            "category", f"unknown category '{category}'; use a leaf category slug"
+            "category",
+            gettext("unknown category '%(category)s'; use a leaf category slug")
+            % {"category": category},
         )
     return item
 
@@ -56,7 +68,9 @@ def check_currency(fs: FactorSet, currency: object) -> str:
     code = currency.strip().upper() if isinstance(currency, str) else ""
     if code not in fs.currencies:
         raise CarbonInputError(
-            "currency", f"must be one of {', '.join(sorted(fs.currencies))}, not {currency!r}"
+            "currency",
+            gettext("must be one of %(choices)s, not %(given)s")
+            % {"choices": ", ".join(sorted(fs.currencies)), "given": repr(currency)},
         )
     return code
 
@@ -65,9 +79,9 @@ def check_price(price_cents: object) -> int | None:
     if price_cents is None:
         return None
     if isinstance(price_cents, bool) or not isinstance(price_cents, int):
-        raise CarbonInputError("price_cents", "must be a whole number of cents")
+        raise CarbonInputError("price_cents", gettext("must be a whole number of cents"))
     if price_cents < 0:
-        raise CarbonInputError("price_cents", "cannot be negative")
+        raise CarbonInputError("price_cents", gettext("cannot be negative"))
     return price_cents
 
 
@@ -77,16 +91,18 @@ def check_positive(
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise CarbonInputError(name, "must be a number")
+        raise CarbonInputError(name, gettext("must be a number"))
     number = float(value)
     if not math.isfinite(number):
-        raise CarbonInputError(name, "must be a finite number")
+        raise CarbonInputError(name, gettext("must be a finite number"))
     if number < 0:
-        raise CarbonInputError(name, "cannot be negative")
+        raise CarbonInputError(name, gettext("cannot be negative"))
     if number == 0 and not allow_zero:
-        raise CarbonInputError(name, "must be greater than 0")
+        raise CarbonInputError(name, gettext("must be greater than 0"))
     if number > MAXIMA[name]:
-        raise CarbonInputError(name, f"must be at most {MAXIMA[name]:,.0f}")
+        raise CarbonInputError(
+            name, gettext("must be at most %(maximum)s") % {"maximum": number_text(MAXIMA[name])}
+        )
     return number
 
 
@@ -97,7 +113,7 @@ def check_fulfilment(fulfilment: object) -> Fulfilment:
     try:
         return Fulfilment(str(fulfilment).strip().lower())
     except ValueError:
-        raise CarbonInputError("fulfilment", "must be pickup or shipping") from None
+        raise CarbonInputError("fulfilment", gettext("must be pickup or shipping")) from None
 
 
 def check_mode(mode: object) -> TravelMode | None:
@@ -107,4 +123,8 @@ def check_mode(mode: object) -> TravelMode | None:
         return TravelMode(str(mode).strip().lower())
     except ValueError:
         choices = ", ".join(m.value for m in TravelMode)
-        raise CarbonInputError("mode", f"must be one of {choices}, not {mode!r}") from None
+        raise CarbonInputError(
+            "mode",
+            gettext("must be one of %(choices)s, not %(given)s")
+            % {"choices": choices, "given": repr(mode)},
+        ) from None

@@ -8,20 +8,23 @@ import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+from babel import dates as babel_dates
 from fastapi import Query, Request, Response
+from markupsafe import Markup
 from sqlmodel import Session
 
-from carbon import service, worked
+from carbon import service, wording, worked
 from carbon.estimate import Estimate, load_factors, methodology
 from carbon.methodology import FactorSet, Source
 from carbon.worked import factor
-from resale.core import taxonomy, web
+from resale.core import i18n, taxonomy, web
 from resale.core.db import SessionDep, utcnow
 from resale.core.fields import Offset
+from resale.core.i18n import N_, gettext
 from resale.users.dependencies import CurrentUser, page_router
 
 router = page_router()
@@ -48,6 +51,9 @@ def trace_url(figure: Estimate) -> str:
 
 # Listing and order pages link each figure to the form that re-derives it.
 web.templates.env.globals["carbon_trace_url"] = trace_url
+# A data file's text (a note, a label) and date, in the request's language.
+web.templates.env.filters["carbon_text"] = wording.shown
+web.templates.env.filters["carbon_date"] = wording.data_date
 
 PER_PAGE = 50
 CHART_MONTHS = 12
@@ -71,7 +77,6 @@ LEDGER_COLUMNS = (
     "reverses_id",
     "note",
 )
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 # --- Shared pieces -------------------------------------------------------------------
@@ -82,15 +87,18 @@ class Bar:
     """One month of a chart."""
 
     month: str  # YYYY-MM
-    label: str  # "Nov 2026"
+    label: str  # "Nov 2026" / "2026年11月"
     kg: float
     grams: int
     trades: int
 
 
 def month_label(month: str) -> str:
+    """``2026-11`` -> ``Nov 2026`` / ``2026年11月``, in the request's language."""
     year, number = month.split("-")
-    return f"{_MONTHS[int(number) - 1]} {year}"
+    return babel_dates.format_skeleton(
+        "yMMM", date(int(year), int(number), 1), locale=i18n.babel_locale()
+    )
 
 
 def chart_months(
@@ -114,11 +122,16 @@ class Equivalent:
     """A balance in everyday terms, with the factor and the source it is computed from."""
 
     amount: float
-    what: str
+    what: str  # the words around the amount (a msgid with %(amount)s)
     factor: str  # "1 km by car = 0.142 kg CO2e"
     table: str  # the data file the factor comes from
     anchor: str  # its section on the methodology page
     sources: tuple[Source, ...]
+    values: tuple[tuple[str, str], ...] = ()  # the other values of ``what``
+
+    def said(self, amount: Markup) -> Markup:
+        """The amount (already marked up) in its sentence, in the request's language."""
+        return Markup(gettext(self.what)) % {"amount": amount, **dict(self.values)}  # noqa: S704  (our message; values escaped)
 
 
 def equivalents(kg: float, fs: FactorSet) -> list[Equivalent]:
@@ -131,8 +144,9 @@ def equivalents(kg: float, fs: FactorSet) -> list[Equivalent]:
         found.append(
             Equivalent(
                 amount=kg / car.central,
-                what="km not driven in an average car",
-                factor=f"1 km {car.label.lower()} = {factor(car.central)} kg CO2e",
+                what=N_("%(amount)s km not driven in an average car"),
+                factor=gettext("1 km %(mode)s = %(factor)s kg CO2e")
+                % {"mode": wording.said(car.label).lower(), "factor": factor(car.central)},
                 table="trip_modes.csv",
                 anchor="trip-modes",
                 sources=_sources(fs, car.source_ids),
@@ -143,11 +157,13 @@ def equivalents(kg: float, fs: FactorSet) -> list[Equivalent]:
         found.append(
             Equivalent(
                 amount=kg / parcel.home_delivery,
-                what=f"parcels of {factor(parcel.weight_kg)} kg not delivered to the door",
-                factor=(
-                    f"1 parcel of {factor(parcel.weight_kg)} kg delivered to the door, packaging "
-                    f"included = {factor(parcel.home_delivery)} kg CO2e"
-                ),
+                what=N_("%(amount)s parcels of %(weight)s kg not delivered to the door"),
+                values=(("weight", factor(parcel.weight_kg)),),
+                factor=gettext(
+                    "1 parcel of %(weight)s kg delivered to the door, packaging included "
+                    "= %(factor)s kg CO2e"
+                )
+                % {"weight": factor(parcel.weight_kg), "factor": factor(parcel.home_delivery)},
                 table="parcels.csv",
                 anchor="parcels",
                 sources=_sources(fs, parcel.source_ids),
@@ -158,8 +174,9 @@ def equivalents(kg: float, fs: FactorSet) -> list[Equivalent]:
         found.append(
             Equivalent(
                 amount=kg / jeans.central,
-                what="new pairs of jeans not made",
-                factor=f"making 1 new pair of jeans = {factor(jeans.central)} kg CO2e",
+                what=N_("%(amount)s new pairs of jeans not made"),
+                factor=gettext("making 1 new pair of jeans = %(factor)s kg CO2e")
+                % {"factor": factor(jeans.central)},
                 table="item_factors.csv",
                 anchor="items",
                 sources=_sources(fs, jeans.source_ids[:1]),
@@ -196,7 +213,8 @@ def my_carbon(
             "per_page": PER_PAGE,
             "bars": chart_months(service.monthly(session=session, user_id=user.id)),
             "equivalents": equivalents(summary.balance_kg, fs),
-            "category_label": taxonomy.label,
+            "category_label": wording.category_label,
+            "entry_note": service.note_for_people,
             "version": fs.version,
         },
     )
@@ -270,7 +288,7 @@ def impact_page(request: Request, session: SessionDep) -> Response:
         {
             "impact": totals,
             "bars": chart_months(totals.by_month),
-            "category_label": taxonomy.label,
+            "category_label": wording.category_label,
             "version": load_factors().version,
         },
     )
@@ -295,7 +313,7 @@ def methodology_page(request: Request) -> Response:
         figure = worked.checked(inputs, errors, fs)
         if figure is not None:
             steps = worked.work_it_out(figure, fs)
-    described = methodology(factors=fs)
+    described = methodology(factors=fs, words=wording.shown)
     return web.render(
         request,
         "carbon/methodology.html",
@@ -303,8 +321,10 @@ def methodology_page(request: Request) -> Response:
             "m": described,
             "fs": fs,
             "item_groups": _item_groups(described["categories"]),
-            "category_label": taxonomy.label,
-            "category_name": _category_name,
+            "category_label": wording.category_label,
+            "category_name": wording.category_name,
+            "group_label": wording.group_label,
+            "parents_named": wording.parents_named,
             "parents": [p for p in taxonomy.PARENTS if any(_leaves(p.slug, fs))],
             "leaves": lambda slug: list(_leaves(slug, fs)),
             "values": values,
@@ -327,19 +347,14 @@ def _item_groups(categories: list[dict[str, Any]]) -> list[tuple[str, list[dict[
     for parent in taxonomy.PARENTS:
         rows = [by_slug.pop(c.slug) for c in taxonomy.children(parent.slug) if c.slug in by_slug]
         if rows:
-            groups.append((parent.name, rows))
+            groups.append((gettext(parent.name), rows))
     if by_slug:  # a row for a slug the taxonomy does not know still shows
-        groups.append(("Other", list(by_slug.values())))
+        groups.append((gettext("Other"), list(by_slug.values())))
     return groups
 
 
 def _leaves(parent: str, fs: FactorSet) -> Iterable[taxonomy.Category]:
     return (c for c in taxonomy.children(parent) if c.slug in fs.items)
-
-
-def _category_name(slug: str) -> str:
-    category = taxonomy.get(slug)
-    return category.name if category else slug
 
 
 def _api_url(figure: Estimate) -> str:

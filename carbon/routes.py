@@ -27,7 +27,7 @@ from carbon.schemas import (
     MonthOut,
     figure_out,
 )
-from resale.core import taxonomy
+from carbon.wording import category_label
 from resale.core.db import SessionDep
 from resale.core.errors import InvalidInput
 from resale.core.fields import MAX_DISTANCE_KM, MAX_WEIGHT_KG, AmountCents, Offset
@@ -59,7 +59,7 @@ def estimate_out(figure: Estimate) -> EstimateOut:
         EstimateOut,
         figure,
         credited_kg=figure.credited_kg,
-        category_label=taxonomy.label(figure.category),
+        category_label=category_label(figure.category),
     )
 
 
@@ -69,7 +69,13 @@ def months_out(months: list[service.MonthTotal]) -> list[MonthOut]:
 
 def entries_out(entries: list[CarbonEntry]) -> list[LedgerEntryOut]:
     return [
-        LedgerEntryOut.model_validate({**row, "category_label": taxonomy.label(row["category"])})
+        LedgerEntryOut.model_validate(
+            {
+                **row,
+                "category_label": category_label(row["category"]),
+                "note": service.note_for_people(row["note"]),
+            }
+        )
         for row in service.ledger_rows(entries)
     ]
 
@@ -167,7 +173,8 @@ def get_entries(
 
 @router.get("/methodology")
 def get_methodology() -> dict[str, Any]:
-    """Every factor, source, assumption and version the estimates use, from carbon/data/."""
+    """Every factor, source, assumption and version the estimates use, from carbon/data/
+    (notes and labels in the request's language; figures, ids and sources as published)."""
     return methodology()
 
 
@@ -184,7 +191,7 @@ def get_impact(session: SessionDep) -> ImpactOut:
         by_category=[
             CategoryOut(
                 category=c.category,
-                label=taxonomy.label(c.category),
+                label=category_label(c.category),
                 kg=c.grams / 1000,
                 grams=c.grams,
                 trades=c.trades,

@@ -7,6 +7,7 @@ Functions flush and never commit: the caller's transaction decides.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ from carbon.estimate import Estimate
 from carbon.models import CarbonAccount, CarbonEntry, EntryKind, TradeRole
 from resale.core.config import settings
 from resale.core.db import utcnow
+from resale.core.i18n import N_, gettext
 
 __all__ = [
     "AccountSummary",
@@ -40,6 +42,22 @@ __all__ = [
     "split_grams",
     "to_grams",
 ]
+
+
+# A ledger entry's note is stored in English (the ledger is a record) and shown translated.
+NET_COST_NOTE = N_("Net cost: the trade emitted more than it avoided.")
+_REFUNDED = re.compile(r"Refunded after completion \((?P<ref>[^()]*)\)\.")
+
+
+def note_for_people(note: str | None) -> str | None:
+    """A stored note in the request's language: the notes carbon and orders write are known;
+    any other is shown as written."""
+    if not note:
+        return note
+    refunded = _REFUNDED.fullmatch(note)
+    if refunded:
+        return gettext("Refunded after completion (%(ref)s).") % {"ref": refunded["ref"]}
+    return gettext(note) if note == NET_COST_NOTE else note
 
 
 _E = cast(sa.Table, CarbonEntry.__table__).c  # type: ignore[attr-defined]  # Core columns
@@ -94,9 +112,7 @@ def credit_trade(
         "high_kg": estimate.high,
         "methodology_version": estimate.methodology_version,
         "estimate": _json_ready(estimate.as_dict()),
-        "note": None
-        if estimate.is_net_saving
-        else "Net cost: the trade emitted more than it avoided.",
+        "note": None if estimate.is_net_saving else NET_COST_NOTE,
         "created_at": now,
     }
     entries = [

@@ -10,10 +10,14 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from carbon.estimate import CarbonInputError, Estimate, estimate
 from carbon.methodology import FactorSet
 from carbon.routes import sentence
-from resale.core import web
+from carbon.wording import group_label, said
+from resale.core import i18n, web
+from resale.core.i18n import gettext as _
 
 # Estimate input -> the work-it-out form field a person typed it in.
 FORM_FIELD = {"price_cents": "price", "weight_kg": "weight"}
@@ -47,7 +51,19 @@ class Step:
     low: float
     high: float
     how: tuple[str, ...]
-    unit: str = "kg CO2e"
+    unit: str = "kg CO2e"  # or the words for a share, in the request's language
+
+
+_CODE = ("file", "slug", "sector")  # the values a line names as they are written
+
+
+def _marked(message: str, **values: str) -> Markup:
+    """A translated line whose file names and ids show as code (kept in every language);
+    every value is escaped."""
+    return escape(message) % {
+        name: Markup('<code translate="no">%s</code>') % value if name in _CODE else value
+        for name, value in values.items()
+    }
 
 
 class _FormError(ValueError):
@@ -66,9 +82,11 @@ def _decimal(text: str, field: str, example: str) -> Decimal | None:
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
-        raise _FormError(field, f"Enter a number, e.g. {example}.") from None
+        raise _FormError(
+            field, _("Enter a number, e.g. %(example)s.") % {"example": example}
+        ) from None
     if not number.is_finite() or abs(number) > 10**9:
-        raise _FormError(field, f"Enter a number, e.g. {example}.")
+        raise _FormError(field, _("Enter a number, e.g. %(example)s.") % {"example": example})
     return number
 
 
@@ -85,11 +103,11 @@ def inputs(values: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
         "distance_km": None,
     }
     if not inputs["category"]:
-        errors["category"] = "Choose a category."
+        errors["category"] = _("Choose a category.")
     try:
         price = _decimal(values.get("price", ""), "price", "12.50")
         if price is not None and price != price.quantize(Decimal("0.01")):
-            raise _FormError("price", "A price has at most two decimals.")
+            raise _FormError("price", _("A price has at most two decimals."))
         inputs["price_cents"] = None if price is None else int(price * 100)
     except _FormError as exc:
         errors[exc.field] = exc.message
@@ -121,7 +139,7 @@ def checked(inputs: dict[str, Any], errors: dict[str, str], fs: FactorSet) -> Es
         "distance_km": None,
     }
     trial = dict(inputs)
-    for _ in range(len(harmless) + 1):
+    for _attempt in range(len(harmless) + 1):
         try:
             figure = estimate(factors=fs, **trial)
         except CarbonInputError as exc:
@@ -141,7 +159,7 @@ def work_it_out(figure: Estimate, fs: FactorSet) -> list[Step]:
     return [
         Step(
             "F",
-            "Making an equivalent new item",
+            _("Making an equivalent new item"),
             nf.central,
             nf.low,
             nf.high,
@@ -149,51 +167,90 @@ def work_it_out(figure: Estimate, fs: FactorSet) -> list[Step]:
         ),
         Step(
             "d",
-            "Share of second-hand purchases that replace a new one",
+            _("Share of second-hand purchases that replace a new one"),
             d.central,
             d.low,
             d.high,
-            (f"The {group} group of displacement.csv.",),
-            unit="share",
+            (
+                _marked(
+                    _("The %(group)s group of %(file)s."),
+                    group=group_label(group),
+                    file="displacement.csv",
+                ),
+            ),
+            unit=_("share"),
         ),
         Step(
             "d × F",
-            "Avoided production",
+            _("Avoided production"),
             a.central,
             a.low,
             a.high,
             (
-                f"Central {factor(d.central)} × {exact(nf.central)} = {exact(a.central)}; "
-                f"low {factor(d.low)} × {exact(nf.low)} = {exact(a.low)}; "
-                f"high {factor(d.high)} × {exact(nf.high)} = {exact(a.high)}.",
+                _(
+                    "Central %(d)s × %(f)s = %(a)s; low %(d_low)s × %(f_low)s = %(a_low)s; "
+                    "high %(d_high)s × %(f_high)s = %(a_high)s."
+                )
+                % {
+                    "d": factor(d.central),
+                    "f": exact(nf.central),
+                    "a": exact(a.central),
+                    "d_low": factor(d.low),
+                    "f_low": exact(nf.low),
+                    "a_low": exact(a.low),
+                    "d_high": factor(d.high),
+                    "f_high": exact(nf.high),
+                    "a_high": exact(a.high),
+                },
             ),
         ),
         _transport_step(figure, fs),
         Step(
             "P",
-            "Packaging",
+            _("Packaging"),
             p.central,
             p.low,
             p.high,
             (
-                (f"Cardboard box for a parcel of {factor(figure.weight_kg)} kg (parcels.csv).",)
+                (
+                    _marked(
+                        _("Cardboard box for a parcel of %(weight)s kg (%(file)s)."),
+                        weight=factor(figure.weight_kg),
+                        file="parcels.csv",
+                    ),
+                )
                 if b.transport_kind == "delivery"
-                else ("Nothing is packed for a pickup.",)
+                else (_("Nothing is packed for a pickup."),)
             ),
         ),
         Step(
             "d × F − T − P",
-            "Avoided emissions",
+            _("Avoided emissions"),
             figure.central,
             figure.low,
             figure.high,
             (
-                f"Central: {exact(a.central)} − {exact(t.central)} − {exact(p.central)} "
-                f"= {exact(figure.central)}.",
-                f"Low: low d × F {exact(a.low)} − high T {exact(t.high)} − P {exact(p.high)} "
-                f"= {exact(figure.low)}.",
-                f"High: high d × F {exact(a.high)} − low T {exact(t.low)} − P {exact(p.low)} "
-                f"= {exact(figure.high)}.",
+                _("Central: %(a)s − %(t)s − %(p)s = %(result)s.")
+                % {
+                    "a": exact(a.central),
+                    "t": exact(t.central),
+                    "p": exact(p.central),
+                    "result": exact(figure.central),
+                },
+                _("Low: low d × F %(a)s − high T %(t)s − P %(p)s = %(result)s.")
+                % {
+                    "a": exact(a.low),
+                    "t": exact(t.high),
+                    "p": exact(p.high),
+                    "result": exact(figure.low),
+                },
+                _("High: high d × F %(a)s − low T %(t)s − P %(p)s = %(result)s.")
+                % {
+                    "a": exact(a.high),
+                    "t": exact(t.low),
+                    "p": exact(p.low),
+                    "result": exact(figure.high),
+                },
             ),
         ),
     ]
@@ -207,24 +264,76 @@ def _new_item_lines(figure: Estimate, fs: FactorSet) -> tuple[str, ...]:
         spend = figure.factors["spend"]
         rate, usd, sector = spend["currency"], spend["usd"], spend["sector"]
         price = figure.factors["inputs"]["price_cents"]
+        usd_price = i18n.number(spend["price_usd"], digits=2)
         return (
-            f"No item figure for this category: the price stands in. "
-            f"{web.format_money(price, rate['currency'])} ÷ {factor(rate['units_per_eur'])} "
-            f"{rate['currency']} per euro × {factor(usd['units_per_eur'])} USD per euro "
-            f"= {spend['price_usd']:.2f} US dollars (2022).",
-            f"{spend['price_usd']:.2f} × {factor(sector['kg_co2e_per_usd'])} kg CO2e per dollar "
-            f"({sector['sector']}, spend_factors.csv) = {exact(nf.central)} kg CO2e.",
+            _(
+                "No item figure for this category: the price stands in. %(price)s ÷ %(rate)s "
+                "%(currency)s per euro × %(usd_rate)s USD per euro = %(usd)s US dollars (2022)."
+            )
+            % {
+                "price": web.format_money(price, rate["currency"]),
+                "rate": factor(rate["units_per_eur"]),
+                "currency": rate["currency"],
+                "usd_rate": factor(usd["units_per_eur"]),
+                "usd": usd_price,
+            },
+            _marked(
+                _(
+                    "%(usd)s × %(factor)s kg CO2e per dollar (%(sector)s, %(file)s) "
+                    "= %(result)s kg CO2e."
+                ),
+                usd=usd_price,
+                factor=factor(sector["kg_co2e_per_usd"]),
+                sector=sector["sector"],
+                file="spend_factors.csv",
+                result=exact(nf.central),
+            ),
         )
     if item.unit == "kg":
-        weight = "the seller's weight" if figure.weight_source == "seller" else "typical weight"
+        values = {
+            "central": factor(item.central or 0),
+            "low": factor(item.low or 0),
+            "high": factor(item.high or 0),
+            "slug": item.slug,
+            "file": "item_factors.csv",
+            "weight": factor(figure.weight_kg),
+            "result": exact(nf.central),
+            "result_low": exact(nf.low),
+            "result_high": exact(nf.high),
+        }
+        if figure.weight_source == "seller":
+            return (
+                _marked(
+                    _(
+                        "%(central)s kg CO2e per kg (low %(low)s, high %(high)s; %(file)s, "
+                        "%(slug)s) × %(weight)s kg (the seller's weight) = %(result)s (low "
+                        "%(result_low)s, high %(result_high)s)."
+                    ),
+                    **values,
+                ),
+            )
         return (
-            f"{factor(item.central or 0)} kg CO2e per kg (low {factor(item.low or 0)}, high "
-            f"{factor(item.high or 0)}; item_factors.csv, {item.slug}) × {factor(figure.weight_kg)} kg "
-            f"({weight}) = {exact(nf.central)} (low {exact(nf.low)}, high {exact(nf.high)}).",
+            _marked(
+                _(
+                    "%(central)s kg CO2e per kg (low %(low)s, high %(high)s; %(file)s, "
+                    "%(slug)s) × %(weight)s kg (typical weight) = %(result)s (low %(result_low)s, "
+                    "high %(result_high)s)."
+                ),
+                **values,
+            ),
         )
     return (
-        f"One new item: {exact(nf.central)} kg CO2e (low {exact(nf.low)}, high "
-        f"{exact(nf.high)}; item_factors.csv, {item.slug}).",
+        _marked(
+            _(
+                "One new item: %(central)s kg CO2e (low %(low)s, high %(high)s; %(file)s, "
+                "%(slug)s)."
+            ),
+            central=exact(nf.central),
+            low=exact(nf.low),
+            high=exact(nf.high),
+            file="item_factors.csv",
+            slug=item.slug,
+        ),
     )
 
 
@@ -237,30 +346,56 @@ def _transport_step(figure: Estimate, fs: FactorSet) -> Step:
         round_trip = fs.number("round_trip_factor")
         return Step(
             "T",
-            "The buyer's trip",
+            _("The buyer's trip"),
             t.central,
             t.low,
             t.high,
             (
-                f"Round trip {round_trip:g} × {factor(transport['distance_km'])} km = "
-                f"{factor(transport['trip_km'])} km, {mode['label'].lower()} (trip_modes.csv).",
-                f"{factor(transport['trip_km'])} km × {factor(mode['central'])} kg CO2e per km = "
-                f"{exact(t.central)} (low × {factor(mode['low'])} = {exact(t.low)}, "
-                f"high × {factor(mode['high'])} = {exact(t.high)}).",
+                _marked(
+                    _(
+                        "Round trip %(factor)s × %(distance)s km = %(trip)s km, %(mode)s (%(file)s)."
+                    ),
+                    factor=f"{round_trip:g}",
+                    distance=factor(transport["distance_km"]),
+                    trip=factor(transport["trip_km"]),
+                    mode=said(mode["label"]).lower(),
+                    file="trip_modes.csv",
+                ),
+                _(
+                    "%(trip)s km × %(central)s kg CO2e per km = %(result)s (low × %(low)s = "
+                    "%(result_low)s, high × %(high)s = %(result_high)s)."
+                )
+                % {
+                    "trip": factor(transport["trip_km"]),
+                    "central": factor(mode["central"]),
+                    "result": exact(t.central),
+                    "low": factor(mode["low"]),
+                    "result_low": exact(t.low),
+                    "high": factor(mode["high"]),
+                    "result_high": exact(t.high),
+                },
             ),
         )
     return Step(
         "T",
-        "Delivering the parcel",
+        _("Delivering the parcel"),
         t.central,
         t.low,
         t.high,
         (
             *_parcel_lines(transport),
-            f"Delivered to the door: {exact(transport['home_delivery'])} − packaging "
-            f"{exact(transport['packaging'])} = {exact(t.central)} (central and high); collected "
-            f"from a pick-up point: {exact(transport['pickup_point'])} − "
-            f"{exact(transport['packaging'])} = {exact(t.low)} (low).",
+            _(
+                "Delivered to the door: %(door)s − packaging %(packaging)s = %(result)s (central "
+                "and high); collected from a pick-up point: %(point)s − %(packaging)s = "
+                "%(result_low)s (low)."
+            )
+            % {
+                "door": exact(transport["home_delivery"]),
+                "packaging": exact(transport["packaging"]),
+                "result": exact(t.central),
+                "point": exact(transport["pickup_point"]),
+                "result_low": exact(t.low),
+            },
         ),
     )
 
@@ -271,13 +406,22 @@ def _parcel_lines(transport: Mapping[str, Any]) -> tuple[str, ...]:
     first = points[0]
     if transport["rule"] == "lightest":
         return (
-            f"Parcel of {weight} kg: the figures for {factor(first['weight_kg'])} kg, the lightest "
-            "published (parcels.csv).",
+            _marked(
+                _(
+                    "Parcel of %(weight)s kg: the figures for %(lightest)s kg, the lightest "
+                    "published (%(file)s)."
+                ),
+                weight=weight,
+                lightest=factor(first["weight_kg"]),
+                file="parcels.csv",
+            ),
         )
     last = points[-1]
     if transport["rule"] == "heaviest":
-        return (f"Parcel of {weight} kg: the published {factor(last['weight_kg'])} kg figures.",)
-    verb = "between" if transport["rule"] == "interpolated" else "extrapolated beyond"
+        return (
+            _("Parcel of %(weight)s kg: the published %(heaviest)s kg figures.")
+            % {"weight": weight, "heaviest": factor(last["weight_kg"])},
+        )
     span = f"{factor(last['weight_kg'])} − {factor(first['weight_kg'])}"
     share = f"({weight} − {factor(first['weight_kg'])}) ÷ ({span})"
 
@@ -287,9 +431,28 @@ def _parcel_lines(transport: Mapping[str, Any]) -> tuple[str, ...]:
             f"= {exact(transport[column])}"
         )
 
+    if transport["rule"] == "interpolated":
+        heading = _(
+            "Parcel of %(weight)s kg, between the published %(first)s kg and %(last)s kg figures "
+            "(%(file)s):"
+        )
+    else:
+        heading = _(
+            "Parcel of %(weight)s kg, extrapolated beyond the published %(first)s kg and "
+            "%(last)s kg figures (%(file)s):"
+        )
     return (
-        f"Parcel of {weight} kg, {verb} the published {factor(first['weight_kg'])} kg and "
-        f"{factor(last['weight_kg'])} kg figures (parcels.csv):",
-        f"door {along('home_delivery')}; pick-up point {along('pickup_point')}; "
-        f"packaging {along('packaging')}.",
+        _marked(
+            heading,
+            weight=weight,
+            first=factor(first["weight_kg"]),
+            last=factor(last["weight_kg"]),
+            file="parcels.csv",
+        ),
+        _("door %(door)s; pick-up point %(point)s; packaging %(packaging)s.")
+        % {
+            "door": along("home_delivery"),
+            "point": along("pickup_point"),
+            "packaging": along("packaging"),
+        },
     )
