@@ -13,6 +13,10 @@ Compact notation, to keep 81 categories readable:
   whose range is too wide to guess from (a yoga mat and a treadmill);
 - models and brands are listed roughly from cheapest to dearest: the price is
   drawn from the part of the category's range that matches their position.
+
+Sellers who live in China write in Chinese: their titles, brands and descriptions
+come from ``resale.demo_catalog_zh`` (same categories, same notation); prices,
+weights and shares come from here for everyone.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from listings.models import Condition
+from resale import demo_catalog_zh as zh
+from resale.core.geo import Place
 from resale.core.taxonomy import LEAVES, PARENTS
 
 Rgb = tuple[int, int, int]
@@ -1202,8 +1208,12 @@ CONDITION_PRICE_FACTOR: dict[Condition, float] = {
     Condition.FAIR: 0.72,
     Condition.FOR_PARTS: 0.3,
 }
-# Demo prices are written in euros; London sellers ask round pound amounts.
-EUR_TO: dict[str, float] = {"EUR": 1.0, "GBP": 0.86}
+# Demo prices are written in euros; London sellers ask round pound amounts. Second-hand
+# prices in China are lower than the exchange rate (about 7.9 yuan to the euro) would say:
+# what sells for 100 euros in Paris goes for about 500 yuan on 闲鱼.
+EUR_TO: dict[str, float] = {"EUR": 1.0, "GBP": 0.86, "CNY": 5.0}
+# Currencies asked in whole units only: nobody there asks ¥4.50.
+WHOLE_UNITS = frozenset({"CNY"})
 
 CONDITION_NOTES: dict[Condition, tuple[str, ...]] = {
     Condition.NEW_WITH_TAGS: _list(
@@ -1366,13 +1376,20 @@ def uncovered_leaves() -> list[str]:
     return [leaf.slug for leaf in LEAVES if leaf.slug not in CATALOG]
 
 
+def uncovered_leaves_zh() -> list[str]:
+    """Leaf categories with no Chinese words in ``demo_catalog_zh`` (a test expects none)."""
+    return [leaf.slug for leaf in LEAVES if leaf.slug not in zh.CATALOG]
+
+
 def unknown_entries() -> list[str]:
     """Catalogue entries or styles for categories the taxonomy does not have (expects none)."""
     leaves = {leaf.slug for leaf in LEAVES}
     parents = {parent.slug for parent in PARENTS}
-    return [slug for slug in CATALOG if slug not in leaves] + [
-        slug for slug in GROUPS if slug not in parents
-    ]
+    return (
+        [slug for slug in CATALOG if slug not in leaves]
+        + [slug for slug in zh.CATALOG if slug not in leaves]
+        + [slug for slug in GROUPS if slug not in parents]
+    )
 
 
 def group_of(slug: str) -> str:
@@ -1389,11 +1406,11 @@ def pick_condition(*, rng: random.Random, slug: str) -> Condition:
     return rng.choices(_CONDITIONS, weights=_CONDITION_WEIGHTS[kind_of(slug)])[0]
 
 
-def nice_price(cents: float) -> int:
-    """Round an asking price the way people do: 4.50, 35, 120, 480, 1,250."""
+def nice_price(cents: float, currency: str = "EUR") -> int:
+    """Round an asking price the way people do: 4.50, 35, 120, 480, 1,250 (¥5, never ¥4.50)."""
     units = cents / 100
     if units < 10:
-        step = 0.5
+        step = 1.0 if currency in WHOLE_UNITS else 0.5
     elif units < 50:
         step = 1.0
     elif units < 300:
@@ -1410,9 +1427,21 @@ def _position(rng: random.Random, index: int, count: int) -> float:
 
 
 def make_item(
-    *, rng: random.Random, slug: str, condition: Condition, currency: str, area: str
+    *,
+    rng: random.Random,
+    slug: str,
+    condition: Condition,
+    currency: str,
+    area: str,
+    language: str = "en",
 ) -> Item:
-    """Title, brand, price, weight and a 2-4 sentence description for one listing."""
+    """Title, brand, price, weight and a 2-4 sentence description for one listing.
+
+    ``language`` is ``"zh"`` for a seller in China (``language_of``): the words are then
+    Chinese, and ``area`` the district's Chinese name (``area_for``).
+    """
+    if language == "zh":
+        return _make_item_zh(rng=rng, slug=slug, condition=condition, currency=currency, area=area)
     entry = CATALOG[slug]
     model_index = rng.randrange(len(entry.models))
     model = entry.models[model_index]
@@ -1432,18 +1461,8 @@ def make_item(
     if entry.details and rng.random() < 0.7:
         title += ", " + rng.choice(entry.details)
 
-    low, high = entry.price_cents
-    euros = low * (high / low) ** position  # prices spread on a log scale
-    euros *= CONDITION_PRICE_FACTOR[condition] * rng.uniform(0.9, 1.1)
-    price = nice_price(euros * EUR_TO[currency])
-
-    if model.weight_kg is not None:
-        kg = model.weight_kg * rng.uniform(0.85, 1.15)
-    else:
-        kg = rng.uniform(*entry.weight_kg)
-    kg = round(kg, 2) if kg < 1 else round(kg, 1)
-    weight = kg if rng.random() < 0.9 else None  # some sellers leave it blank
-
+    price = _price(rng, entry, position, condition, currency)
+    kg, weight = _weight(rng, entry, model.weight_kg)
     return Item(
         title=title,
         brand=brand,
@@ -1451,6 +1470,103 @@ def make_item(
         weight_kg=weight,
         description=describe(rng=rng, slug=slug, condition=condition, weight_kg=kg, area=area),
     )
+
+
+def _price(
+    rng: random.Random, entry: LeafCatalog, position: float, condition: Condition, currency: str
+) -> int:
+    low, high = entry.price_cents
+    euros = low * (high / low) ** position  # prices spread on a log scale
+    euros *= CONDITION_PRICE_FACTOR[condition] * rng.uniform(0.9, 1.1)
+    return nice_price(euros * EUR_TO[currency], currency)
+
+
+def _weight(
+    rng: random.Random, entry: LeafCatalog, model_kg: float | None
+) -> tuple[float, float | None]:
+    """The item's weight, and what the seller writes (some leave it blank)."""
+    if model_kg is not None:
+        kg = model_kg * rng.uniform(0.85, 1.15)
+    else:
+        kg = rng.uniform(*entry.weight_kg)
+    kg = round(kg, 2) if kg < 1 else round(kg, 1)
+    return kg, (kg if rng.random() < 0.9 else None)
+
+
+def _size(weight_kg: float) -> str:
+    return "light" if weight_kg < 3 else "medium" if weight_kg < 20 else "heavy"
+
+
+def _make_item_zh(
+    *, rng: random.Random, slug: str, condition: Condition, currency: str, area: str
+) -> Item:
+    """A listing as a seller in China writes it: ``九成新 捷安特 山地自行车 ATX 27.5寸``."""
+    entry, words = CATALOG[slug], zh.CATALOG[slug]
+    kind = kind_of(slug)
+    model_index = rng.randrange(len(words.models))
+    model = words.models[model_index]
+    position = _position(rng, model_index, len(words.models))
+    brand = model.brand
+    parts = [model.name]
+    if brand is None and words.brands and rng.random() < words.brand_rate:
+        brand_index = rng.randrange(len(words.brands))
+        brand = words.brands[brand_index]
+        parts.insert(0, brand)
+        position = (position + _position(rng, brand_index, len(words.brands))) / 2
+    if words.details and rng.random() < 0.7:
+        parts.append(rng.choice(words.details))
+    # The condition leads the title more often than not, or closes it.
+    if rng.random() < (0.85 if condition is Condition.FOR_PARTS else 0.6):
+        pool = zh.KIND_TITLE_CONDITIONS.get((kind, condition)) or zh.TITLE_CONDITIONS[condition]
+        said = rng.choice(pool)
+        if rng.random() < 0.7:
+            parts.insert(0, said)
+        else:
+            parts.append(said)
+
+    price = _price(rng, entry, position, condition, currency)
+    if currency == "CNY" and price >= 20_000 and price % 10_000 == 0 and rng.random() < 0.3:
+        price -= 100  # ¥199, ¥1,299: what a round price becomes there
+    kg, weight = _weight(rng, entry, model.weight_kg)
+    description = describe_zh(rng=rng, slug=slug, condition=condition, weight_kg=kg, area=area)
+    # How to get it, in the title too: 自提 for what is heavy, 包邮 when the seller posts free.
+    if _size(kg) == "heavy" and rng.random() < 0.5:
+        parts.append(rng.choice(("自提", "仅限自提")))
+    elif "包邮" in description and "不包邮" not in description and rng.random() < 0.5:
+        parts.append("包邮")
+    return Item(
+        title=" ".join(parts),
+        brand=brand,
+        price_cents=price,
+        weight_kg=weight,
+        description=description,
+    )
+
+
+def describe_zh(
+    *, rng: random.Random, slug: str, condition: Condition, weight_kg: float, area: str
+) -> str:
+    """``describe`` in Chinese: the same kinds of sentences, written without spaces between."""
+    words = zh.CATALOG[slug]
+    kind = kind_of(slug)
+    specific = zh.KIND_CONDITION_NOTES.get((kind, condition), ())
+    pool = specific if specific and rng.random() < 0.6 else zh.CONDITION_NOTES[condition]
+    sentences = [rng.choice(pool)]
+    in_use = condition not in {Condition.NEW_WITH_TAGS, Condition.FOR_PARTS}
+    if words.notes and in_use and rng.random() < 0.8:
+        sentences.append(rng.choice(words.notes))
+    if rng.random() < 0.55:
+        if condition is Condition.NEW_WITH_TAGS:
+            reasons = zh.REASONS["new"]
+        else:
+            reasons = zh.REASONS[kind] if rng.random() < 0.6 else zh.REASONS["any"]
+        sentences.append(rng.choice(reasons))
+    size = _size(weight_kg)
+    if size == "heavy" or rng.random() < 0.7 or len(sentences) < 2:
+        sentences.append(rng.choice(zh.PICKUP_NOTES[size]).format(area=area))
+    if len(sentences) < 4 and rng.random() < 0.35:
+        sentences.append(rng.choice(zh.CLOSERS))
+    return "".join(sentences[:4])
 
 
 def describe(
@@ -1472,7 +1588,7 @@ def describe(
         else:
             reasons = REASONS[kind] if rng.random() < 0.6 else REASONS["any"]
         sentences.append(rng.choice(reasons))
-    size = "light" if weight_kg < 3 else "medium" if weight_kg < 20 else "heavy"
+    size = _size(weight_kg)
     # Whoever wants a sofa or a fridge needs to know how to get it home.
     if size == "heavy" or rng.random() < 0.7 or len(sentences) < 2:
         sentences.append(rng.choice(PICKUP_NOTES[size]).format(area=area))
@@ -1486,13 +1602,44 @@ def area_of(place_name: str) -> str:
     return place_name.rpartition(", ")[2]
 
 
+def language_of(place: Place) -> str:
+    """The language a seller living there writes listings in: ``zh`` in China."""
+    return "zh" if place.country == "CN" else "en"
+
+
+def area_for(place: Place) -> str:
+    """The neighbourhood as its sellers write it: ``Le Marais``, or ``静安区`` in China."""
+    if place.country == "CN":
+        return zh.DISTRICTS[place.slug]
+    return area_of(place.name)
+
+
 def person(*, rng: random.Random, country: str) -> tuple[str, str]:
-    """A display name like ``Camille R.`` and a plain-ASCII e-mail stem like ``camille.r``."""
+    """A display name like ``Camille R.`` and a plain-ASCII e-mail stem like ``camille.r``.
+
+    In China: ``小王``, ``陈女士``, ``乐乐妈``, ``不吃香菜`` or ``Cathy``, with a pinyin stem.
+    """
+    if country == "CN":
+        return _person_zh(rng)
     names = FIRST_NAMES[country] if rng.random() < 0.8 else FIRST_NAMES["any"]
     first = rng.choice(names)
     initial = rng.choice(_INITIALS)
     ascii_first = unicodedata.normalize("NFKD", first).encode("ascii", "ignore").decode()
     return f"{first} {initial}.", f"{ascii_first.lower()}.{initial.lower()}"
+
+
+def _person_zh(rng: random.Random) -> tuple[str, str]:
+    roll = rng.random()
+    if roll < 0.4:
+        surname, surname_ascii = rng.choice(zh.SURNAMES)
+        pattern, stem = rng.choice(zh.SURNAME_PATTERNS)
+        return pattern.format(surname), stem.format(surname_ascii)
+    if roll < 0.55:
+        child, child_ascii = rng.choice(zh.CHILDREN)
+        parent, parent_ascii = rng.choice((("妈", "ma"), ("爸", "ba")))
+        return child + parent, child_ascii + parent_ascii
+    name, stem = rng.choice(zh.NICKNAMES)
+    return name, stem.lower()
 
 
 def jitter(

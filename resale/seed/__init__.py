@@ -14,19 +14,20 @@ import math
 import random
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import accumulate
 from typing import Any
 
 import sqlalchemy as sa
 from rich.progress import Progress
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from listings.models import InteractionKind, ListingStatus
 from listings.text import search_document
 from resale import demo_catalog as catalog
 from resale.core.db import utcnow
-from resale.core.geo import PLACES, PLACES_BY_SLUG, haversine_km, public_point
+from resale.core.geo import PLACES, PLACES_BY_SLUG, Place, haversine_km, public_point
 from resale.core.security import hash_password
 from resale.core.taxonomy import LEAVES, PARENTS
 from resale.seed.photos import PHOTO_EDGE, PHOTOS_PER_LEAF, ensure_demo_photos, photo_key
@@ -48,9 +49,37 @@ DEMO_PASSWORD = "resale-demo"  # noqa: S105  (public demo login, shown on the lo
 DEMO_NAME = "Demo Buyer"
 DEMO_PLACE = PLACES_BY_SLUG["paris-marais"]
 DEMO_INTERESTS = ("furniture", "home", "bikes")
+# A second demo account, in Shanghai, sees the marketplace in Chinese (same password).
+DEMO_CN_EMAIL = "demo-cn@resale.example"
+DEMO_CN_NAME = "演示买家"
+DEMO_CN_PLACE = PLACES_BY_SLUG["shanghai-jingan"]
+DEMO_CN_INTERESTS = ("electronics", "home", "baby")
 EMAIL_DOMAIN = "demo.resale.example"
 
 HISTORY_DAYS = 60
+DEMO_LISTINGS = 4  # each demo account's own: on sale, and the last one a draft
+# About a third of the demo people live in China, the rest in Europe (as before the Chinese
+# cities came): enough Chinese listings to browse and search in every category, and a
+# European marketplace that stays as busy as it was.
+CHINA_SHARE = 1 / 3
+_CHINA = tuple(place for place in PLACES if place.country == "CN")
+_EUROPE = tuple(place for place in PLACES if place.country != "CN")
+NEIGHBOURS = 2  # people placed in each demo account's city first, so it has someone to trade with
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    email: str
+    display_name: str
+    place: Place
+    interests: tuple[str, ...]
+    language: str | None
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount(DEMO_EMAIL, DEMO_NAME, DEMO_PLACE, DEMO_INTERESTS, None),
+    DemoAccount(DEMO_CN_EMAIL, DEMO_CN_NAME, DEMO_CN_PLACE, DEMO_CN_INTERESTS, "zh-CN"),
+)
 
 
 def is_empty(*, session: Session) -> bool:
@@ -73,13 +102,16 @@ def seed(
     steps = Steps(progress)
 
     drawn = ensure_demo_photos(steps)
-    existing_demo = session.exec(select(User).where(User.email == DEMO_EMAIL)).first()
+    emails = [account.email for account in DEMO_ACCOUNTS]
+    existing = {
+        user.email: user for user in session.exec(select(User).where(col(User.email).in_(emails)))
+    }
     offset = session.exec(select(func.count()).select_from(User)).one()
-    people = _plan_people(rng=rng, count=users, offset=offset, now=now, demo=existing_demo)
+    people = _plan_people(rng=rng, count=users, offset=offset, now=now, existing=existing)
+    # Demo accounts made now get a few listings of their own; reused ones keep theirs.
+    demo_sellers = [i for i, p in enumerate(people) if p.demo and p.email not in existing]
     created_people = _insert_people(session=session, people=people, steps=steps)
-    ads = _plan_listings(
-        rng=rng, people=people, count=listings, now=now, demo_sells=existing_demo is None
-    )
+    ads = _plan_listings(rng=rng, people=people, count=listings, now=now, demo_sellers=demo_sellers)
     photo_count = _insert_listings(session=session, ads=ads, steps=steps)
     favourites, events = _plan_interactions(rng=rng, people=people, ads=ads, now=now)
     _insert_interactions(session=session, favourites=favourites, events=events, steps=steps)
@@ -99,7 +131,8 @@ def seed(
         f"({len(LEAVES) * PHOTOS_PER_LEAF} shared demo images, {drawn} drawn now), "
         f"{len(favourites):,} favourites, {views:,} views and {trades:,} completed trades "
         "credited to carbon accounts. "
-        f"Log in as {DEMO_EMAIL} / {DEMO_PASSWORD}; every demo user (…@{EMAIL_DOMAIN}) "
+        f"Log in as {DEMO_EMAIL} / {DEMO_PASSWORD} (a buyer in Paris), or as {DEMO_CN_EMAIL} "
+        f"(a buyer in Shanghai, in Chinese); every demo user (…@{EMAIL_DOMAIN}) "
         f"has the same password."
     )
 
@@ -128,37 +161,61 @@ def _pick_interests(rng: random.Random) -> tuple[str, ...]:
     return tuple(picked)
 
 
-def _plan_people(
-    *, rng: random.Random, count: int, offset: int, now: datetime, demo: User | None
-) -> list[Person]:
-    if demo is None:
-        first = Person(
-            email=DEMO_EMAIL,
-            display_name=DEMO_NAME,
-            place=DEMO_PLACE,
-            lat=DEMO_PLACE.lat,
-            lon=DEMO_PLACE.lon,
+def _demo_person(account: DemoAccount, *, now: datetime, existing: dict[str, User]) -> Person:
+    user = existing.get(account.email)
+    if user is None:
+        return Person(
+            email=account.email,
+            display_name=account.display_name,
+            place=account.place,
+            lat=account.place.lat,
+            lon=account.place.lon,
             created_at=now - timedelta(days=120),
-            interests=DEMO_INTERESTS,
+            interests=account.interests,
             selling=0.0,  # gets a fixed handful of listings instead
+            demo=True,
+            language=account.language,
         )
-    else:  # seeding again: reuse the account, keep its password and home
-        assert demo.id is not None
-        place = next((p for p in PLACES if p.name == demo.place_name), DEMO_PLACE)
-        first = Person(
-            email=demo.email,
-            display_name=demo.display_name,
-            place=place,
-            lat=demo.lat if demo.lat is not None else place.lat,
-            lon=demo.lon if demo.lon is not None else place.lon,
-            created_at=demo.created_at,
-            interests=DEMO_INTERESTS,
-            selling=0.0,
-            id=demo.id,
-        )
-    people = [first]
-    for number in range(offset + 1, offset + count):
-        place = rng.choice(PLACES)
+    # Seeding again: reuse the account, keep its password and home.
+    assert user.id is not None
+    place = next((p for p in PLACES if p.name == user.place_name), account.place)
+    return Person(
+        email=user.email,
+        display_name=user.display_name,
+        place=place,
+        lat=user.lat if user.lat is not None else place.lat,
+        lon=user.lon if user.lon is not None else place.lon,
+        created_at=user.created_at,
+        interests=account.interests,
+        selling=0.0,
+        demo=True,
+        language=user.language,
+        id=user.id,
+    )
+
+
+def _pick_place(rng: random.Random) -> Place:
+    return rng.choice(_CHINA if rng.random() < CHINA_SHARE else _EUROPE)
+
+
+def _plan_people(
+    *, rng: random.Random, count: int, offset: int, now: datetime, existing: dict[str, User]
+) -> list[Person]:
+    people = [
+        _demo_person(account, now=now, existing=existing)
+        for account in DEMO_ACCOUNTS[: max(count, 1)]
+    ]
+    # The first few live in the demo accounts' cities: even a small demo has neighbours there.
+    near_demo = [
+        [place for place in PLACES if place.city == person.place.city] for person in people
+    ]
+    first = offset + len(people)
+    for number in range(first, offset + count):
+        rank = number - first
+        if rank < NEIGHBOURS * len(near_demo):
+            place = rng.choice(near_demo[rank % len(near_demo)])
+        else:
+            place = _pick_place(rng)
         display_name, stem = catalog.person(rng=rng, country=place.country)
         lat, lon = catalog.jitter(rng=rng, lat=place.lat, lon=place.lon, min_km=0.2, max_km=2.0)
         people.append(
@@ -172,6 +229,8 @@ def _plan_people(
                 interests=_pick_interests(rng),
                 # A few keen sellers list a lot; many people only buy.
                 selling=0.0 if rng.random() < 0.3 else min(rng.paretovariate(1.3), 10.0),
+                # People in China chose Chinese; elsewhere the browser's language speaks.
+                language="zh-CN" if place.country == "CN" else None,
             )
         )
     return people
@@ -194,6 +253,7 @@ def _insert_people(*, session: Session, people: list[Person], steps: Steps) -> i
                 "lat": p.lat,
                 "lon": p.lon,
                 "is_admin": False,
+                "language": p.language,
                 "created_at": p.created_at,
             }
             for p in batch
@@ -219,10 +279,21 @@ def _categories(rng: random.Random, count: int) -> list[str]:
     return chosen
 
 
-def _pick_status(rng: random.Random, *, number: int, demo_count: int) -> ListingStatus:
-    if number < demo_count:
-        # The demo account shows every state of its own listings: on sale and a draft.
-        return ListingStatus.DRAFT if number == demo_count - 1 else ListingStatus.ACTIVE
+def _demo_slots(demo_sellers: list[int], count: int) -> list[tuple[int, ListingStatus]]:
+    """Seller and status of the first listings: each demo account's own, the last a draft.
+
+    A demo account shows every state of its own listings: on sale and a draft.
+    """
+    slots: list[tuple[int, ListingStatus]] = []
+    for seller in demo_sellers:
+        own = min(DEMO_LISTINGS, count - len(slots))
+        slots += [(seller, ListingStatus.ACTIVE)] * (own - 1) + [(seller, ListingStatus.DRAFT)]
+        if len(slots) >= count:
+            break
+    return slots[:count]
+
+
+def _pick_status(rng: random.Random) -> ListingStatus:
     roll = rng.random()
     return (
         ListingStatus.DRAFT
@@ -253,10 +324,25 @@ def _listing_times(
 
 
 def _plan_listings(
-    *, rng: random.Random, people: list[Person], count: int, now: datetime, demo_sells: bool
+    *, rng: random.Random, people: list[Person], count: int, now: datetime, demo_sellers: list[int]
 ) -> list[Ad]:
     categories = _categories(rng, count)
-    demo_count = min(4, count) if demo_sells else 0
+    demo_slots = _demo_slots(demo_sellers, count)
+    # A demo account sells what it is into, as everybody does (the counts stay the same).
+    for number, (seller, _) in enumerate(demo_slots):
+        interests = people[seller].interests
+        if catalog.group_of(categories[number]) in interests:
+            continue
+        swap = next(
+            (
+                other
+                for other in range(len(demo_slots), len(categories))
+                if catalog.group_of(categories[other]) in interests
+            ),
+            None,
+        )
+        if swap is not None:
+            categories[number], categories[swap] = categories[swap], categories[number]
     sellers = [index for index, person in enumerate(people) if person.selling > 0]
     # People mostly sell what they are into: a parent sells baby gear, a cyclist bikes.
     cum_weights = {
@@ -271,21 +357,23 @@ def _plan_listings(
     ads: list[Ad] = []
     for number, slug in enumerate(categories):
         group = catalog.group_of(slug)
-        if number < demo_count or not sellers:
-            seller = 0
+        if number < len(demo_slots):
+            seller, status = demo_slots[number]
         else:
-            seller = rng.choices(sellers, cum_weights=cum_weights[group])[0]
+            seller = rng.choices(sellers, cum_weights=cum_weights[group])[0] if sellers else 0
+            status = _pick_status(rng)
         person = people[seller]
 
-        status = _pick_status(rng, number=number, demo_count=demo_count)
         created_at, updated_at, published_at = _listing_times(rng, status=status, now=now)
         condition = catalog.pick_condition(rng=rng, slug=slug)
+        # Sellers in China write in Chinese, about their district, and ask in yuan.
         item = catalog.make_item(
             rng=rng,
             slug=slug,
             condition=condition,
             currency=person.place.currency,
-            area=catalog.area_of(person.place.name),
+            area=catalog.area_for(person.place),
+            language=catalog.language_of(person.place),
         )
         # Listings sit on the public ~1 km grid, as the listing service puts them.
         lat, lon = public_point(
@@ -379,8 +467,8 @@ def _plan_interactions(
         )
 
     for person_index, person in enumerate(people):
-        if person_index == 0:
-            wanted_favourites = 6  # the demo account shows a few saved items
+        if person.demo:
+            wanted_favourites = 6  # a demo account shows a few saved items
         else:
             wanted_favourites = rng.choices(
                 (0, 1, 2, 3, 4, 6, 9), weights=(22, 18, 18, 14, 12, 10, 6)

@@ -31,6 +31,8 @@ class Person:
     created_at: datetime
     interests: tuple[str, ...]  # parent categories this person buys and sells most
     selling: float  # relative number of listings; 0 for people who only buy
+    demo: bool = False  # one of the public demo accounts
+    language: str | None = None  # the interface language they chose; None: their browser's
     id: int = 0
 
 

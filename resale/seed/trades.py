@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import random
 from datetime import datetime, timedelta
 
@@ -27,8 +28,9 @@ def insert_trades(
 ) -> int:
     """Trades completed in the past weeks, credited to carbon accounts as real ones are.
 
-    About one on-sale listing in ten is sold to someone in the seller's city; the demo
-    account buys two items and sells one, so its "My carbon" page has something to show.
+    About one on-sale listing in ten is sold to someone in the seller's city (so listings in
+    China, in yuan, are bought there); each demo account buys two items near home and sells
+    one, so its "My carbon" page has something to show.
     """
     chosen, demo_buys = _choose_sold(rng=rng, people=people, ads=ads)
     by_city: dict[str, list[int]] = {}
@@ -38,8 +40,8 @@ def insert_trades(
     made = 0
     for ad in chosen:
         seller = people[ad.seller]
-        if ad in demo_buys:
-            buyer_index = 0
+        if id(ad) in demo_buys:
+            buyer_index = demo_buys[id(ad)]
         else:
             neighbours = [i for i in by_city[seller.place.city] if i != ad.seller]
             if not neighbours:
@@ -55,13 +57,31 @@ def insert_trades(
 
 def _choose_sold(
     *, rng: random.Random, people: list[Person], ads: list[Ad]
-) -> tuple[list[Ad], list[Ad]]:
-    """The listings to sell, and which of them the demo account buys."""
+) -> tuple[list[Ad], dict[int, int]]:
+    """The listings to sell, and which of them a demo account buys (``id(ad)``: buyer)."""
     on_sale = [ad for ad in ads if ad.status is ListingStatus.ACTIVE and ad.published_at]
-    demo_buys = [ad for ad in on_sale if ad.seller != 0 and ad.group in people[0].interests][:2]
-    demo_sells = [ad for ad in on_sale if ad.seller == 0][:1]
-    chosen = demo_buys + demo_sells
-    taken = {id(ad) for ad in chosen}
+    chosen: list[Ad] = []
+    demo_buys: dict[int, int] = {}
+    taken: set[int] = set()
+    for index, person in enumerate(people):
+        if not person.demo:
+            continue
+        # The two nearest items to its taste: bought from neighbours, as people do.
+        wanted = [
+            (haversine_km(person.lat, person.lon, ad.lat, ad.lon), number, ad)
+            for number, ad in enumerate(on_sale)
+            if ad.seller != index and ad.group in person.interests and id(ad) not in taken
+        ]
+        for _, _, ad in heapq.nsmallest(2, wanted, key=lambda row: (row[0], row[1])):
+            demo_buys[id(ad)] = index
+            taken.add(id(ad))
+            chosen.append(ad)
+        # ...and sells its dearest, which saves enough to show on its side of the account.
+        own = [ad for ad in on_sale if ad.seller == index and id(ad) not in taken]
+        if own:
+            sold = max(own, key=lambda ad: ad.row["price_cents"])
+            taken.add(id(sold))
+            chosen.append(sold)
     rest = [ad for ad in on_sale if id(ad) not in taken]
     chosen += rng.sample(rest, min(len(rest) // 10, 400))
     return chosen, demo_buys

@@ -26,10 +26,13 @@ from listings.models import (
     ListingStatus,
 )
 from listings.schemas import MAX_PRICE_CENTS, MIN_PRICE_CENTS
+from listings.search import SearchQuery, search
 from resale import demo_catalog as catalog
+from resale import demo_catalog_zh as catalog_zh
 from resale import seed as demo
 from resale.core.db import utcnow
-from resale.core.geo import PLACES, haversine_km, public_point
+from resale.core.geo import PLACES, PLACES_BY_SLUG, haversine_km, public_point
+from resale.core.i18n import LOCALE_DIR
 from resale.core.security import verify_password
 from resale.core.taxonomy import LEAVES, PARENTS
 from resale.trade.orders.models import Order, OrderStatus
@@ -38,6 +41,9 @@ from resale.users.models import User
 USERS, LISTINGS, SEED = 30, 300, 7
 PLACES_BY_NAME = {place.name: place for place in PLACES}
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+ZH_SENTENCE_END = re.compile(r"(?<=[。！？])")
+HAN = re.compile(r"[\u4e00-\u9fff]")
+DEMO_EMAILS = {demo.DEMO_EMAIL, demo.DEMO_CN_EMAIL}
 T = TypeVar("T")
 
 
@@ -66,6 +72,46 @@ def test_catalogue_covers_every_leaf_and_group() -> None:
         assert len(entry.notes) >= 2, entry.slug
 
 
+def test_chinese_catalogue_covers_every_leaf_and_every_place_in_china() -> None:
+    assert catalog.uncovered_leaves_zh() == []
+    assert sorted(catalog_zh.CATALOG) == sorted(catalog.CATALOG)
+    for entry in catalog_zh.CATALOG.values():
+        english = catalog.CATALOG[entry.slug]
+        assert len(entry.models) >= 5, entry.slug
+        assert len(entry.notes) >= 2, entry.slug
+        # A category that needs a weight per model (a yoga mat, a treadmill) has one in both.
+        if all(model.weight_kg is not None for model in english.models):
+            assert all(model.weight_kg is not None for model in entry.models), entry.slug
+        for model in entry.models:
+            assert HAN.search(model.name) or model.brand, model.name
+            assert len(model.name) >= 3, model.name  # a title alone must be a valid one
+            assert ": " not in model.name and "*" not in model.name, model.name
+            assert model.name == model.name.strip() and "  " not in model.name, model.name
+    in_china = {place.slug for place in PLACES if place.country == "CN"}
+    assert set(catalog_zh.DISTRICTS) == in_china
+    for slug in in_china:
+        place = PLACES_BY_SLUG[slug]
+        assert place.currency == "CNY"
+        assert catalog.area_for(place) == catalog_zh.DISTRICTS[slug]
+        assert catalog.language_of(place) == "zh"
+    assert catalog.area_for(PLACES_BY_SLUG["london-hackney"]) == "Hackney"
+
+
+def test_district_names_agree_with_the_translated_place_names() -> None:
+    """Where the Chinese catalog names a place already ("上海 静安区"), it ends in our district."""
+    from babel.messages.pofile import read_po
+
+    po = LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "messages.po"
+    if not po.exists():
+        pytest.skip("no Chinese catalog")
+    with po.open("rb") as file:
+        messages = {str(m.id): str(m.string) for m in read_po(file) if m.id and m.string}
+    for slug, district in catalog_zh.DISTRICTS.items():
+        translated = messages.get(PLACES_BY_SLUG[slug].name)
+        if translated:
+            assert translated.endswith(district), (slug, translated, district)
+
+
 def test_the_longest_possible_title_and_brand_fit_the_columns() -> None:
     for entry in catalog.CATALOG.values():
         longest_brand = max((len(b) + 1 for b in entry.brands), default=0)
@@ -91,6 +137,25 @@ def test_every_phrase_is_one_sentence() -> None:
         assert len(SENTENCE_END.split(phrase)) == 1, phrase
 
 
+def test_every_chinese_phrase_is_one_sentence() -> None:
+    phrases = [
+        *itertools.chain.from_iterable(e.notes for e in catalog_zh.CATALOG.values()),
+        *itertools.chain.from_iterable(catalog_zh.CONDITION_NOTES.values()),
+        *itertools.chain.from_iterable(catalog_zh.KIND_CONDITION_NOTES.values()),
+        *itertools.chain.from_iterable(catalog_zh.REASONS.values()),
+        *itertools.chain.from_iterable(catalog_zh.PICKUP_NOTES.values()),
+        *catalog_zh.CLOSERS,
+    ]
+    for phrase in phrases:
+        assert HAN.search(phrase) and phrase[-1] in "。！", phrase
+        assert not re.search(r"[。！？.!?]", phrase[:-1]), phrase
+        assert phrase == phrase.strip() and not re.search(r"[，。！] ", phrase), phrase
+    assert set(catalog_zh.CONDITION_NOTES) == set(Condition)
+    assert set(catalog_zh.TITLE_CONDITIONS) == set(Condition)
+    assert set(catalog_zh.REASONS) == set(catalog.REASONS)
+    assert set(catalog_zh.PICKUP_NOTES) == set(catalog.PICKUP_NOTES)
+
+
 def test_generated_items_read_like_ads_and_respect_the_rules() -> None:
     rng = random.Random(1)
     for leaf in LEAVES:
@@ -111,6 +176,69 @@ def test_generated_items_read_like_ads_and_respect_the_rules() -> None:
             if condition is Condition.NEW_WITH_TAGS:
                 # Notes speak of use ("worn twice"), which a new item cannot have had.
                 assert not set(sentences) & set(catalog.CATALOG[leaf.slug].notes)
+
+
+def test_chinese_items_read_like_xianyu_ads_priced_in_whole_yuan() -> None:
+    rng = random.Random(11)
+    titles: set[str] = set()
+    for leaf in LEAVES:
+        words = catalog_zh.CATALOG[leaf.slug]
+        for _ in range(25):
+            condition = catalog.pick_condition(rng=rng, slug=leaf.slug)
+            item = catalog.make_item(
+                rng=rng,
+                slug=leaf.slug,
+                condition=condition,
+                currency="CNY",
+                area="静安区",
+                language="zh",
+            )
+            titles.add(item.title)
+            assert 3 <= len(item.title) <= 100, item.title
+            assert item.title == item.title.strip() and "  " not in item.title, item.title
+            assert any(model.name in item.title for model in words.models), item.title
+            assert item.brand is None or len(item.brand) <= 60
+            assert MIN_PRICE_CENTS <= item.price_cents <= MAX_PRICE_CENTS
+            assert item.price_cents % 100 == 0, item.price_cents  # whole yuan
+            assert item.weight_kg is None or 0 < item.weight_kg <= 1000
+            assert HAN.search(item.description), item.description  # "LG 27UL850 4K" may be Latin
+            sentences = ZH_SENTENCE_END.split(item.description)
+            assert sentences[-1] == "", item.description  # ends a sentence
+            assert 2 <= len(sentences) - 1 <= 4, item.description
+            assert "{" not in item.description, item.description
+            assert not re.search(r"[，。！] ", item.description), (
+                item.description
+            )  # no spaces between
+            if "自提" in item.description or "面交" in item.description:
+                assert "静安区" in item.description or "同城" in item.description, item.description
+            if condition is Condition.NEW_WITH_TAGS:
+                assert not set(sentences) & set(words.notes), item.description
+                assert not re.search(r"九成新|八成新|七成新", item.title), item.title
+    assert len(titles) >= 0.6 * 25 * len(LEAVES)
+
+
+def test_yuan_prices_are_about_five_times_the_euro_ones() -> None:
+    def average(currency: str, language: str) -> float:
+        rng = random.Random(12)
+        prices = [
+            catalog.make_item(
+                rng=rng,
+                slug=leaf.slug,
+                condition=Condition.GOOD,
+                currency=currency,
+                area="Brera",
+                language=language,
+            ).price_cents
+            for leaf in LEAVES
+            for _ in range(20)
+        ]
+        return sum(prices) / len(prices)
+
+    ratio = average("CNY", "zh") / average("EUR", "en")
+    assert 4.0 <= ratio <= 6.0, ratio
+    assert catalog.nice_price(449, "CNY") == 400 and catalog.nice_price(449) == 450
+    assert catalog.nice_price(12_340, "CNY") == 12_500
+    assert catalog.nice_price(124_900, "CNY") == 125_000
 
 
 def test_clothes_are_never_sold_for_parts_and_condition_lowers_the_price() -> None:
@@ -154,6 +282,12 @@ def test_names_are_plain_and_emails_ascii() -> None:
             name, stem = catalog.person(rng=rng, country=country)
             assert re.fullmatch(r"\S+ [A-Z]\.", name), name
             assert re.fullmatch(r"[a-z]+\.[a-z]", stem), stem
+    chinese = [catalog.person(rng=rng, country="CN") for _ in range(300)]
+    for name, stem in chinese:
+        assert 1 <= len(name) <= 20 and " " not in name, name
+        assert re.fullmatch(r"[a-z]+(\.[a-z]+)?", stem), stem  # pinyin, plain ASCII
+    assert sum(bool(HAN.search(name)) for name, _ in chinese) >= 0.8 * len(chinese)
+    assert len({name for name, _ in chinese}) >= 100
 
 
 # --- the seeded database ------------------------------------------------------------------
@@ -177,6 +311,7 @@ def test_counts_and_summary(session: Session, summary: str) -> None:
     assert favourites >= USERS  # a couple each on average
     assert views >= LISTINGS
     assert "log in as demo@resale.example / resale-demo" in summary.lower()
+    assert "demo-cn@resale.example" in summary
     assert f"{LISTINGS:,} listings" in summary and f"{USERS:,} users" in summary
     assert f"{favourites:,} favourites" in summary and f"{views:,} views" in summary
 
@@ -224,7 +359,7 @@ def test_points_are_valid_and_near_their_place(session: Session, summary: str) -
         seller = users[listing.seller_id]
         place = PLACES_BY_NAME[listing.place_name or ""]
         assert listing.place_name == seller.place_name
-        assert listing.currency == place.currency  # GBP in London, EUR elsewhere
+        assert listing.currency == place.currency  # GBP in London, CNY in China, else EUR
         assert listing.lat is not None and listing.lon is not None
         assert -90 <= listing.lat <= 90 and -180 <= listing.lon <= 180
         # On the public grid, as the listing service stores points: never a seller's exact home.
@@ -250,11 +385,122 @@ def test_demo_account_can_log_in_and_has_things_to_show(session: Session, summar
     ).one()
     assert saved >= 3
 
-    others = list(session.exec(select(User).where(User.id != user.id)))
+    others = list(session.exec(select(User).where(col(User.email).not_in(DEMO_EMAILS))))
     assert all(u.email.endswith("@demo.resale.example") for u in others)
     assert len({u.email for u in others}) == len(others)
     assert {u.password_hash for u in others} == {user.password_hash}  # one hash, one password
     assert len({u.display_name for u in others}) >= 0.7 * len(others)
+
+
+def test_the_chinese_demo_account_lives_in_shanghai_and_sells_in_chinese(
+    session: Session, summary: str
+) -> None:
+    user = session.exec(select(User).where(User.email == demo.DEMO_CN_EMAIL)).one()
+    assert user.display_name == "演示买家"
+    assert user.place_name == "Shanghai, Jing'an" and user.language == "zh-CN"
+    assert verify_password("resale-demo", user.password_hash)
+    own = list(session.exec(select(Listing).where(Listing.seller_id == user.id)))
+    assert 2 <= len(own) <= 6
+    assert [listing.status for listing in own].count(ListingStatus.DRAFT) == 1
+    assert any(listing.status is ListingStatus.ACTIVE for listing in own)
+    for listing in own:
+        assert listing.currency == "CNY" and listing.place_name == "Shanghai, Jing'an"
+        assert HAN.search(listing.description), listing.description
+    saved = session.exec(
+        select(func.count()).select_from(Favorite).where(Favorite.user_id == user.id)
+    ).one()
+    assert saved >= 3
+    mine = carbon.account_summary(session=session, user_id=user.id or 0)
+    assert mine.trades >= 3 and mine.buyer_grams > 0 and mine.seller_grams > 0
+    # It buys near home, in yuan, as the Paris account buys near home in euros.
+    bought = list(session.exec(select(Order).where(Order.buyer_id == user.id)))
+    assert bought and all(order.currency == "CNY" for order in bought)
+    assert all(order.distance_km is not None and order.distance_km < 30 for order in bought)
+
+
+def test_a_third_of_the_people_live_in_china_and_write_in_chinese() -> None:
+    people = demo._plan_people(
+        rng=random.Random(SEED), count=600, offset=0, now=utcnow(), existing={}
+    )
+    in_china = [p for p in people if p.place.country == "CN"]
+    assert 0.27 <= len(in_china) / len(people) <= 0.40
+    assert {p.place.city for p in in_china} == {
+        "Shanghai",
+        "Hangzhou",
+        "Beijing",
+        "Shenzhen",
+        "Chengdu",
+    }
+    assert all(p.language == "zh-CN" for p in in_china)
+    assert all(p.language is None for p in people if p.place.country != "CN" and not p.demo)
+    assert [p.email for p in people if p.demo] == [demo.DEMO_EMAIL, demo.DEMO_CN_EMAIL]
+
+
+def test_chinese_listings_are_in_chinese_and_in_yuan_and_sold_in_china(
+    session: Session, summary: str
+) -> None:
+    users = {user.id: user for user in _all(session, User)}
+    listings = _all(session, Listing)
+    chinese = [listing for listing in listings if listing.currency == "CNY"]
+    assert 0.2 * LISTINGS <= len(chinese) <= 0.5 * LISTINGS
+    for listing in listings:
+        seller = users[listing.seller_id]
+        place = PLACES_BY_NAME[seller.place_name or ""]
+        text = listing.title + listing.description
+        if place.country == "CN":
+            assert listing.currency == "CNY" and listing.price_cents % 100 == 0
+            assert HAN.search(listing.description), listing.description
+            assert not re.search(r"[。！] ", listing.description), listing.description
+        else:
+            assert listing.currency != "CNY" and not HAN.search(text), text
+    # Trades are between neighbours: listings in China are sold to people there.
+    orders = _all(session, Order)
+    sold_in_china = [order for order in orders if order.currency == "CNY"]
+    assert sold_in_china
+    for order in orders:
+        buyer, seller = users[order.buyer_id], users[order.seller_id]
+        assert (
+            PLACES_BY_NAME[buyer.place_name or ""].city
+            == PLACES_BY_NAME[seller.place_name or ""].city
+        )
+
+
+def _every_match(session: Session, q: str) -> set[int]:
+    found: set[int] = set()
+    cursor = None
+    for _ in range(100):
+        page = search(session=session, query=SearchQuery(q=q, limit=50, cursor=cursor))
+        found |= {card.id for card in page.items}
+        if page.next_cursor is None:
+            return found
+        cursor = page.next_cursor
+    raise AssertionError("the search never ended")
+
+
+@pytest.mark.parametrize("word", ["自行车", "宜家", "九成新"])
+def test_seeded_chinese_listings_are_found_by_a_chinese_word(
+    session: Session, summary: str, word: str
+) -> None:
+    active = [
+        listing for listing in _all(session, Listing) if listing.status is ListingStatus.ACTIVE
+    ]
+    expected = {
+        listing.id
+        for listing in active
+        if word in f"{listing.title} {listing.brand or ''} {listing.description}"
+    }
+    assert expected  # the seed does write these words
+    assert _every_match(session, word) == expected
+
+
+def test_seeded_chinese_listings_are_found_by_pinyin(session: Session, summary: str) -> None:
+    bikes = {
+        listing.id
+        for listing in _all(session, Listing)
+        if listing.status is ListingStatus.ACTIVE
+        and "自行车" in listing.title + listing.description
+    }
+    assert bikes and _every_match(session, "zixingche") == bikes
 
 
 def test_photos_exist_on_disk_with_the_stored_size(
@@ -381,9 +627,9 @@ def test_same_seed_same_marketplace(session: Session) -> None:
 def test_seeding_twice_adds_to_what_is_there(session: Session, summary: str) -> None:
     more = demo.seed(session=session, users=10, listings=50, random_seed=SEED)
     emails = list(session.exec(select(User.email)))
-    assert len(emails) == len(set(emails)) == USERS + 9  # the demo account is reused
+    assert len(emails) == len(set(emails)) == USERS + 8  # both demo accounts are reused
     assert session.exec(select(func.count()).select_from(Listing)).one() == LISTINGS + 50
-    assert "9 users" in more
+    assert "8 users" in more
 
 
 def test_seeded_trades_are_completed_and_credited_like_real_ones(
