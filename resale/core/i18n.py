@@ -347,6 +347,8 @@ def error_message(error: Mapping[str, Any]) -> str:
 
 def _ctx_text(key: str, value: Any) -> str:
     """A ``ctx`` value as the message shows it: "'a', 'b' or 'c'" as a list of the locale."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # as pydantic says it: "less than 1", not "1.0"
     text = str(value)
     if key in ("expected", "expected_tags", "expected_schemes"):
         items = [item for item in re.split(r", | or ", text) if item]

@@ -101,6 +101,7 @@ def too_large_response(path: str, message: str) -> Response:
     if is_api_request(path):
         return JSONResponse({"detail": message}, status_code=413, headers=headers)
     too_large = html.escape(_("Too large"))
+    back = html.escape(_("Back to the home page"))
     page = (
         f'<!doctype html><html lang="{i18n.current()}"><head><meta charset=utf-8>'
         '<meta name=viewport content="width=device-width, initial-scale=1">'
@@ -109,7 +110,7 @@ def too_large_response(path: str, message: str) -> Response:
         '<body><main id=main class="page page--narrow"><div class="empty empty--error">'
         f'<p class="empty__code">413</p><h1>{too_large}</h1>'
         f"<p>{html.escape(message)}</p>"
-        f'<a class="btn btn--primary" href="/">{html.escape(_("Back to the home page"))}</a>'
+        f'<a class="btn btn--primary" href="/">{back}</a>'
         "</div></main></body></html>"
     )
     return HTMLResponse(page, status_code=413, headers=headers)
