@@ -99,7 +99,11 @@ def login(
 def shots_of(browser: Any, page: Any, folder: Path, name: str) -> None:
     """The page as it is on the phone, and the same address on a desktop screen."""
     page.screenshot(path=folder / f"{name}-phone.png", full_page=True)
-    context = browser.new_context(**DESKTOP, storage_state=page.context.storage_state())
+    context = browser.new_context(
+        **DESKTOP,
+        storage_state=page.context.storage_state(),
+        locale=page.evaluate("navigator.language"),  # the same Accept-Language
+    )
     desktop = context.new_page()
     desktop.goto(page.url)
     desktop.screenshot(path=folder / f"{name}-desktop.png", full_page=True)
