@@ -404,7 +404,9 @@ def listing_page(
 @router.get("/sell")
 def sell_page(request: Request, user: CurrentUser) -> Response:
     # What people price in where the seller lives (their nearest listed place).
-    currency = nearest_place(user.lat, user.lon)[0].currency if user.has_location else "EUR"
+    currency = "EUR"
+    if user.lat is not None and user.lon is not None:
+        currency = nearest_place(user.lat, user.lon)[0].currency
     values = {"currency": currency, "place_slug": "home" if user.has_location else ""}
     return web.render(request, "listings/sell.html", _form_context(values, {}, seller=user))
 
