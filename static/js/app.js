@@ -3,12 +3,12 @@
   "use strict";
   document.documentElement.classList.add("js");
 
-  // The words this file shows, in the page's language (templates/base.html, #ui-text);
+  // The words this file shows, in the page's language (templates/base.html, #ui-text's data-words);
   // the English is the fallback.
   var words = {};
   try {
     var source = document.getElementById("ui-text");
-    if (source) words = JSON.parse(source.textContent) || {};
+    if (source) words = JSON.parse(source.getAttribute("data-words")) || {};
   } catch (e) { words = {}; }
   var t = function (key, english) {
     return typeof words[key] === "string" && words[key] ? words[key] : english;

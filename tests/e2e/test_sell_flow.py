@@ -60,7 +60,7 @@ def test_register_sell_publish_and_find_it(live_server: str, browser: object, sh
     listing_url = page.url
     assert page.get_by_role("heading", name="Teak chest of drawers, 1960s").is_visible()
     assert page.get_by_text("Your item is on sale.").is_visible()
-    assert page.locator(".detail__price").inner_text() == "€180"
+    assert page.locator(".detail__price").inner_text() == "€180.00"
     photo = page.locator(".gallery__slide img").first
     assert photo.evaluate("img => img.complete && img.naturalWidth > 0")
     page.screenshot(path=shots / "04-listing-phone.png", full_page=True)
@@ -68,7 +68,7 @@ def test_register_sell_publish_and_find_it(live_server: str, browser: object, sh
     page.goto(f"{live_server}/")
     card = page.locator(".card", has_text="Teak chest of drawers, 1960s")
     assert card.is_visible()
-    assert "€180" in card.inner_text()
+    assert "€180.00" in card.inner_text()
     assert "Paris, Bastille" in card.inner_text()
     page.screenshot(path=shots / "05-home-seller-phone.png", full_page=True)
     card.locator("a").first.click()

@@ -43,7 +43,7 @@ def test_pickup_paid_then_completed_with_the_hand_over_code(
     buyer.goto(f"{live_server}/listings/{listing_id}")
     assert buyer.get_by_text("Pickup only").is_visible()
     shots_of(browser, buyer, shots, "00-listing")
-    buyer.get_by_role("link", name="Buy · €85").click()
+    buyer.get_by_role("link", name="Buy · €85.00").click()
     buyer.wait_for_url(f"{live_server}/listings/{listing_id}/buy")
     assert buyer.get_by_label("Pick it up").is_checked()
     assert buyer.get_by_text("Paris, Bastille").first.is_visible()
@@ -53,7 +53,7 @@ def test_pickup_paid_then_completed_with_the_hand_over_code(
     buyer.get_by_role("button", name="Continue to payment").click()
     buyer.wait_for_url("**/payments/dev/devpay_*")
     assert buyer.get_by_text("no real money moves").is_visible()
-    assert buyer.locator(".devpay__amount").inner_text() == "€85"
+    assert buyer.locator(".devpay__amount").inner_text() == "€85.00"
     shots_of(browser, buyer, shots, "02-dev-pay")
 
     buyer.get_by_role("button", name="Pay (succeeds)").click()
@@ -100,7 +100,7 @@ def test_pickup_paid_then_completed_with_the_hand_over_code(
     shots_of(browser, buyer, shots, "06-purchases")
 
     seller.goto(f"{live_server}/me/sales")
-    assert seller.get_by_text("Your payable balance: €85").is_visible()
+    assert seller.get_by_text("Your payable balance: €85.00").is_visible()
     shots_of(browser, seller, shots, "07-sales")
     buyer.context.close()
     seller.context.close()
