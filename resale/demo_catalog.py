@@ -30,17 +30,11 @@ from listings.models import Condition
 from resale import demo_catalog_zh as zh
 from resale.core.geo import Place
 from resale.core.taxonomy import LEAVES, PARENTS
+from resale.demo_notation import Model
+from resale.demo_notation import parse_models as _models
+from resale.demo_notation import split_list as _list
 
 Rgb = tuple[int, int, int]
-
-
-@dataclass(frozen=True, slots=True)
-class Model:
-    """Something people sell in a category, named as a title would name it."""
-
-    name: str
-    brand: str | None = None  # set when the model belongs to one brand
-    weight_kg: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,25 +68,6 @@ class Item:
     price_cents: int
     weight_kg: float | None
     description: str
-
-
-def _list(spec: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in spec.split("|") if part.strip())
-
-
-def _models(spec: str) -> tuple[Model, ...]:
-    models = []
-    for text in _list(spec):
-        weight = None
-        if " @" in text:
-            text, _, kg = text.rpartition(" @")
-            weight = float(kg)
-        brand = None
-        if ": " in text:
-            brand, _, text = text.partition(": ")
-            text = text.replace("*", brand)
-        models.append(Model(text, brand, weight))
-    return tuple(models)
 
 
 def _leaf(

@@ -22,42 +22,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from listings.models import Condition
-
-
-@dataclass(frozen=True, slots=True)
-class ZhModel:
-    name: str
-    brand: str | None = None
-    weight_kg: float | None = None
+from resale.demo_notation import Model
+from resale.demo_notation import parse_models as _models
+from resale.demo_notation import split_list as _list
 
 
 @dataclass(frozen=True, slots=True)
 class ZhLeaf:
     slug: str
-    models: tuple[ZhModel, ...]
+    models: tuple[Model, ...]
     brands: tuple[str, ...]  # for generic models
     brand_rate: float
     details: tuple[str, ...]
     notes: tuple[str, ...]
-
-
-def _list(spec: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in spec.split("|") if part.strip())
-
-
-def _models(spec: str) -> tuple[ZhModel, ...]:
-    models = []
-    for text in _list(spec):
-        weight = None
-        if " @" in text:
-            text, _, kg = text.rpartition(" @")
-            weight = float(kg)
-        brand = None
-        if ": " in text:
-            brand, _, text = text.partition(": ")
-            text = text.replace("*", brand)
-        models.append(ZhModel(text.strip(), brand, weight))
-    return tuple(models)
 
 
 def _leaf(
