@@ -41,7 +41,7 @@ from resale.core.config import settings
 from resale.core.db import SessionDep
 from resale.core.errors import ResaleError
 from resale.core.fields import Id
-from resale.core.geo import PLACES, nearest_place
+from resale.core.geo import PLACES, currency_at
 from resale.core.i18n import N_, ngettext
 from resale.core.i18n import gettext as _
 from resale.core.web import FormDep
@@ -242,7 +242,8 @@ def home(request: Request, viewer: OptionalUser, session: SessionDep) -> Respons
 
 
 def _price_label(found: UrlSearch) -> str | None:
-    label = saved_searches.price_range(found.query.min_price, found.query.max_price)
+    query = found.query
+    label = saved_searches.price_range(query.min_price, query.max_price, query.price_currency)
     return None if label is None else label[:1].upper() + label[1:]
 
 
@@ -364,6 +365,7 @@ def search_page(request: Request, viewer: OptionalUser, session: SessionDep) -> 
             "children": taxonomy.children,
             "conditions": _conditions(),
             "places": PLACES,
+            "currencies": CURRENCIES,
             "home_place": place_label(viewer.place_name) or _("your home")
             if viewer is not None and viewer.has_location
             else None,
@@ -403,11 +405,10 @@ def listing_page(
 
 @router.get("/sell")
 def sell_page(request: Request, user: CurrentUser) -> Response:
-    # What people price in where the seller lives (their nearest listed place).
-    currency = "EUR"
-    if user.lat is not None and user.lon is not None:
-        currency = nearest_place(user.lat, user.lon)[0].currency
-    values = {"currency": currency, "place_slug": "home" if user.has_location else ""}
+    values = {
+        "currency": currency_at(home_point(user)),
+        "place_slug": "home" if user.has_location else "",
+    }
     return web.render(request, "listings/sell.html", _form_context(values, {}, seller=user))
 
 

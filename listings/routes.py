@@ -17,6 +17,7 @@ from listings.models import Condition, Listing, SavedSearch
 from listings.schemas import (
     CarbonOption,
     CategoryPublic,
+    Currency,
     ListingCarbonOut,
     ListingCreate,
     ListingPrivate,
@@ -34,7 +35,7 @@ from resale.core import taxonomy, web
 from resale.core.db import SessionDep
 from resale.core.errors import InvalidInput
 from resale.core.fields import AmountCents, Id
-from resale.core.geo import rounded_km
+from resale.core.geo import currency_at, rounded_km
 from resale.core.i18n import gettext as _
 from resale.users.dependencies import CurrentUser, OptionalUser
 from resale.users.models import User
@@ -140,6 +141,14 @@ def search_listings(
     ] = None,
     min_price: Annotated[AmountCents | None, Query(description="In cents")] = None,
     max_price: Annotated[AmountCents | None, Query(description="In cents")] = None,
+    currency: Annotated[
+        Currency | None,
+        Query(
+            description="Of min_price and max_price: only listings priced in it match a price "
+            "bound. Default: that of the place distance is measured from; with no point, CNY "
+            "in Chinese and EUR in English"
+        ),
+    ] = None,
     condition: Annotated[list[Condition] | None, Query(description="Repeat for several")] = None,
     lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
     lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
@@ -163,11 +172,14 @@ def search_listings(
         and viewer.lon is not None
     ):
         origin = SearchOrigin(lat=viewer.lat, lon=viewer.lon, source="home")
+    if currency is None and (min_price is not None or max_price is not None):
+        currency = currency_at((origin.lat, origin.lon) if origin else None)
     query = SearchQuery(
         q=q,
         category=category,
         min_price=min_price,
         max_price=max_price,
+        currency=currency,
         conditions=tuple(condition or ()),
         lat=origin.lat if origin else lat,
         lon=origin.lon if origin else lon,

@@ -15,8 +15,8 @@ from listings.search import HERE, HOME, InvalidSearch, UrlSearch, count_since, f
 from resale.core import taxonomy
 from resale.core.db import lock_for_write, utcnow
 from resale.core.errors import Conflict, InvalidInput, NotFound
+from resale.core.i18n import currency_symbol, ngettext
 from resale.core.i18n import gettext as _
-from resale.core.i18n import ngettext
 from resale.users.models import User
 from resale.users.service import home_of
 
@@ -52,15 +52,19 @@ def price_units(cents: int) -> str:
     return str(cents // 100) if cents % 100 == 0 else f"{cents / 100:.2f}"
 
 
-def price_range(low: int | None, high: int | None) -> str | None:
-    """A price range in words, e.g. "price 12–20", "price from 12", "price up to 20"
+def price_range(low: int | None, high: int | None, currency: str | None) -> str | None:
+    """A price range in words, e.g. "price €12–€20", "price from ¥12", "price up to €20"
     (in the language spoken; in a sentence: lower case in English)."""
+    symbol = currency_symbol(currency) if currency else ""
     if low is not None and high is not None:
-        return _("price %(low)s–%(high)s") % {"low": price_units(low), "high": price_units(high)}
+        return _("price %(low)s–%(high)s") % {
+            "low": symbol + price_units(low),
+            "high": symbol + price_units(high),
+        }
     if low is not None:
-        return _("price from %(low)s") % {"low": price_units(low)}
+        return _("price from %(low)s") % {"low": symbol + price_units(low)}
     if high is not None:
-        return _("price up to %(high)s") % {"high": price_units(high)}
+        return _("price up to %(high)s") % {"high": symbol + price_units(high)}
     return None
 
 
@@ -98,7 +102,7 @@ def search_name(found: UrlSearch) -> str:
     category = taxonomy.get(query.category) if query.category else None
     if category is not None:
         parts.append(_(category.name))
-    price = price_range(query.min_price, query.max_price)
+    price = price_range(query.min_price, query.max_price, query.price_currency)
     if price is not None:
         parts.append(price)
     if query.conditions:

@@ -23,6 +23,8 @@ def matches(query: SearchQuery, listing: Listing, *, has_photos: bool) -> bool:
         return False
     if query.max_price is not None and listing.price_cents > query.max_price:
         return False
+    if query.price_currency is not None and listing.currency != query.price_currency:
+        return False
     if query.conditions and listing.condition not in query.conditions:
         return False
     if query.seller_id is not None and listing.seller_id != query.seller_id:

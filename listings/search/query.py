@@ -5,7 +5,7 @@ from dataclasses import dataclass, replace
 from listings.models import (
     Condition,
 )
-from listings.schemas import ListingCard, Sort
+from listings.schemas import CURRENCIES, ListingCard, Sort
 from listings.search.cursor import InvalidSearch, _decode_cursor
 from listings.text import query_terms
 from resale.core import taxonomy
@@ -18,12 +18,15 @@ MAX_LIMIT = 100
 
 @dataclass(frozen=True, slots=True)
 class SearchQuery:
-    """A whole search, as a URL carries it. Prices are in minor units (cents)."""
+    """A whole search, as a URL carries it. Prices are in minor units (cents, fen) of
+    ``currency``: a price bound holds only listings priced in that currency (there is no
+    rate that would make 800 yuan and 100 euros the same price to a buyer)."""
 
     q: str = ""
     category: str | None = None
     min_price: int | None = None
     max_price: int | None = None
+    currency: str | None = None
     conditions: tuple[Condition, ...] = ()
     lat: float | None = None
     lon: float | None = None
@@ -37,6 +40,13 @@ class SearchQuery:
     @property
     def has_point(self) -> bool:
         return self.lat is not None and self.lon is not None
+
+    @property
+    def price_currency(self) -> str | None:
+        """The currency listings must be priced in: that of the price bounds, if any."""
+        if self.min_price is None and self.max_price is None:
+            return None
+        return self.currency
 
 
 @dataclass(slots=True)
@@ -68,6 +78,15 @@ def check(query: SearchQuery) -> SearchQuery:
         and query.min_price > query.max_price
     ):
         raise InvalidSearch(_("min_price is above max_price"), field="min_price")
+    if query.currency is not None and query.currency not in CURRENCIES:
+        raise InvalidSearch(
+            _("currency must be one of %(codes)s") % {"codes": ", ".join(CURRENCIES)},
+            field="currency",
+        )
+    if query.price_currency is None and (
+        query.min_price is not None or query.max_price is not None
+    ):
+        raise InvalidSearch(_("a price bound needs its currency"), field="currency")
     if (query.lat is None) != (query.lon is None):
         raise InvalidSearch(
             _("lat and lon go together"), field="lon" if query.lon is None else "lat"

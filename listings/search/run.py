@@ -140,6 +140,8 @@ class _Search:
             params["min_price"] = query.min_price
         if query.max_price is not None:
             params["max_price"] = query.max_price
+        if query.price_currency is not None:
+            params["currency"] = query.price_currency
         if query.conditions:
             params["conditions"] = [c.value for c in query.conditions]
         if query.seller_id is not None:
@@ -234,6 +236,7 @@ class _Search:
             category=query.category is not None,
             min_price=query.min_price is not None,
             max_price=query.max_price is not None,
+            currency=query.price_currency is not None,
             conditions=bool(query.conditions),
             seller=query.seller_id is not None,
             photos=query.with_photos,

@@ -191,6 +191,7 @@ class _Shape:
     category: bool
     min_price: bool
     max_price: bool
+    currency: bool  # priced in :currency (with a price bound)
     conditions: bool
     seller: bool
     photos: bool
@@ -233,6 +234,8 @@ def _id_statement(shape: _Shape) -> sa.Select[Any]:
         where.append(_C.price_cents >= sa.bindparam("min_price", type_=sa.Integer))
     if shape.max_price:
         where.append(_C.price_cents <= sa.bindparam("max_price", type_=sa.Integer))
+    if shape.currency:
+        where.append(_C.currency == sa.bindparam("currency", type_=sa.String))
     if shape.conditions:
         where.append(_C.condition.in_(sa.bindparam("conditions", expanding=True)))
     if shape.seller:

@@ -8,11 +8,11 @@ from urllib.parse import urlencode
 from listings.models import (
     Condition,
 )
-from listings.schemas import PriceError, Sort, parse_price
+from listings.schemas import CURRENCIES, PriceError, Sort, parse_price
 from listings.search.cursor import InvalidSearch
 from listings.search.query import DEFAULT_LIMIT, MAX_RADIUS_KM, SearchQuery, check
 from resale.core import taxonomy
-from resale.core.geo import PLACES_BY_SLUG
+from resale.core.geo import PLACES_BY_SLUG, currency_at
 from resale.core.i18n import gettext as _
 
 # --- a search in a URL -----------------------------------------------------------------------
@@ -28,6 +28,7 @@ URL_FIELDS = (
     "category",
     "min_price",
     "max_price",
+    "currency",
     "condition",
     "place",
     "lat",
@@ -75,6 +76,27 @@ def _read_prices(values: dict[str, Any], fields: dict[str, Any], errors: dict[st
     ):
         errors["max_price"] = _("The highest price is below the lowest.")
         del fields["max_price"]
+
+
+def _read_currency(
+    values: dict[str, Any],
+    fields: dict[str, Any],
+    errors: dict[str, str],
+    home: tuple[float, float, str | None] | None,
+) -> None:
+    """The currency of the prices typed: as chosen, else that of where the search is
+    measured from (or the home), else of the language spoken. Kept in the query only
+    when there is a price to bound."""
+    chosen = values["currency"].upper()
+    if chosen and chosen not in CURRENCIES:
+        errors["currency"] = _("Choose a currency from the list.")
+        chosen = ""
+    if not chosen:
+        point = (fields["lat"], fields["lon"]) if "lat" in fields else None
+        chosen = currency_at(point or ((home[0], home[1]) if home else None))
+    values["currency"] = chosen
+    if "min_price" in fields or "max_price" in fields:
+        fields["currency"] = chosen
 
 
 def _read_place(
@@ -158,6 +180,7 @@ def from_url(
             errors["condition"] = _("Choose conditions from the list.")
     fields["conditions"] = tuple(dict.fromkeys(conditions))
     place_name = _read_place(values, fields, errors, home)
+    _read_currency(values, fields, errors, home)
     _read_radius_and_sort(values, fields, errors)
     fields["with_photos"] = values["photos"] == "1"
     cursor = (get("cursor") or "").strip()
@@ -180,6 +203,8 @@ def to_url(values: dict[str, Any], **changes: Any) -> str:
             pairs.extend(("condition", str(v)) for v in value or ())
         elif name in ("lat", "lon") and merged.get("place") != HERE:
             continue
+        elif name == "currency" and not (merged.get("min_price") or merged.get("max_price")):
+            continue  # a currency says nothing without a price
         elif value not in (None, ""):
             pairs.append((name, str(value)))
     return urlencode(pairs)

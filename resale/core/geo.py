@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from resale.core.i18n import N_, gettext, number
+from resale.core.i18n import N_, current, gettext, number
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -137,6 +137,15 @@ def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float
 def nearest_place(lat: float, lon: float) -> tuple[Place, float]:
     """The listed place closest to a point, and its distance in km."""
     return min(((p, haversine_km(lat, lon, p.lat, p.lon)) for p in PLACES), key=lambda t: t[1])
+
+
+def currency_at(point: tuple[float, float] | None) -> str:
+    """What prices are in by default for someone at ``point`` (their home, or where they
+    search): the currency of the nearest listed place; with no point, that of the language
+    spoken (yuan in Chinese, else euros)."""
+    if point is not None:
+        return nearest_place(*point)[0].currency
+    return "CNY" if current() == "zh-CN" else "EUR"
 
 
 # The names place_name_for gives a point away from every listed place. Stored in English

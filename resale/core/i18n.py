@@ -210,6 +210,11 @@ def money(cents: int, currency: str) -> str:
     )
 
 
+def currency_symbol(currency: str) -> str:
+    """``"EUR"`` -> ``€``; ``"CNY"`` -> ``¥`` in zh-CN and ``CN¥`` in English."""
+    return babel_numbers.get_currency_symbol(currency, locale=babel_locale())
+
+
 def number(value: float | int, *, digits: int = 0) -> str:
     """A number with the locale's separators, rounded to ``digits`` decimals."""
     return babel_numbers.format_decimal(

@@ -86,10 +86,24 @@ def test_the_same_search_spelled_differently_is_one_saved_search(session: Sessio
     assert not created_again
     assert second.id == first.id
     assert first.query == (
-        "q=lamp&min_price=12.50&condition=good&condition=fair&place=vincennes&radius=10&sort=best"
+        "q=lamp&min_price=12.50&currency=EUR&condition=good&condition=fair&place=vincennes&radius=10&sort=best"
     )
-    assert first.name == "lamp · price from 12.50 · Good / Fair · within 10 km of Vincennes"
+    assert first.name == "lamp · price from €12.50 · Good / Fair · within 10 km of Vincennes"
     assert len(saved_rows(session, user)) == 1
+
+
+def test_a_search_in_yuan_keeps_its_currency(session: Session) -> None:
+    user = make_user(session)
+    saved, _ = saved_searches.save_search(
+        session=session, user=user, query="q=自行车&max_price=800&currency=cny"
+    )
+    assert "currency=CNY" in saved.query
+    assert "¥800" in saved.name
+    seller = make_user(session)
+    make_listing(session, seller, title="捷安特 自行车", price_cents=60000, currency="CNY")
+    make_listing(session, seller, title="自行车 Giant", price_cents=6000, currency="EUR")
+    [counted] = saved_searches.saved_searches(session=session, user=user)
+    assert counted.new_count == 1  # the bike priced in euros is not under 800 yuan
 
 
 def test_a_search_with_errors_cannot_be_saved(session: Session) -> None:

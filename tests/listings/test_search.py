@@ -228,7 +228,7 @@ def test_an_empty_query_lists_everything_matching_the_filters(
     cheap = listing(session, seller, title="Oak stool", price_cents=1500)
     listing(session, seller, title="Oak table", price_cents=9000)
     chair = listing(session, seller, title="Chair", category="chairs", price_cents=1000)
-    assert set(found(session, max_price=2000)) == {lid(cheap), lid(chair)}
+    assert set(found(session, max_price=2000, currency="EUR")) == {lid(cheap), lid(chair)}
     assert set(found(session, q="", category="chairs")) == {lid(chair)}
 
 
@@ -374,15 +374,30 @@ def test_price_bounds_are_inclusive(session: Session, seller: User) -> None:
     by_price = {
         p: lid(listing(session, seller, price_cents=p)) for p in (999, 1000, 1500, 2000, 2001)
     }
-    assert set(found(session, min_price=1000, max_price=2000)) == {
+    assert set(found(session, min_price=1000, max_price=2000, currency="EUR")) == {
         by_price[1000],
         by_price[1500],
         by_price[2000],
     }
-    assert set(found(session, min_price=2000)) == {by_price[2000], by_price[2001]}
-    assert set(found(session, max_price=999)) == {by_price[999]}
-    assert found(session, min_price=1500, max_price=1500) == [by_price[1500]]
-    assert found(session, min_price=0, max_price=998) == []
+    assert set(found(session, min_price=2000, currency="EUR")) == {by_price[2000], by_price[2001]}
+    assert set(found(session, max_price=999, currency="EUR")) == {by_price[999]}
+    assert found(session, min_price=1500, max_price=1500, currency="EUR") == [by_price[1500]]
+    assert found(session, min_price=0, max_price=998, currency="EUR") == []
+
+
+def test_a_price_bound_holds_only_listings_priced_in_its_currency(
+    session: Session, seller: User
+) -> None:
+    """800 yuan is not 800 euros: a bound compares prices in one currency, and without a
+    bound every currency is listed."""
+    euros = lid(listing(session, seller, price_cents=80_000, currency="EUR"))
+    yuan = lid(listing(session, seller, price_cents=80_000, currency="CNY"))
+    cheap_yuan = lid(listing(session, seller, price_cents=5_000, currency="CNY"))
+    assert set(found(session, max_price=100_000, currency="CNY")) == {yuan, cheap_yuan}
+    assert found(session, min_price=10_000, currency="CNY") == [yuan]
+    assert found(session, min_price=10_000, currency="EUR") == [euros]
+    assert found(session, min_price=10_000, currency="GBP") == []
+    assert set(found(session, currency="GBP")) == {euros, yuan, cheap_yuan}  # no bound
 
 
 def test_conditions(session: Session, seller: User) -> None:
@@ -707,7 +722,14 @@ VARIANTS: list[dict[str, Any]] = [
     {**POINT, "radius_km": 500.0},
     {**POINT, "q": "oak"},
     {**POINT, "q": "walnut", "radius_km": 60.0},
-    {**POINT, "category": "furniture", "min_price": 5_000, "max_price": 40_000, "radius_km": 100},
+    {
+        **POINT,
+        "category": "furniture",
+        "min_price": 5_000,
+        "max_price": 40_000,
+        "currency": "EUR",
+        "radius_km": 100,
+    },
     {"category": "home", "conditions": (Condition.GOOD, Condition.FAIR), "with_photos": True},
     {**POINT, "with_photos": True, "conditions": (Condition.LIKE_NEW, Condition.GOOD)},
     {**POINT, "category": "chairs"},
@@ -758,7 +780,12 @@ TIERED_VARIANTS: list[dict[str, Any]] = [
     {"q": "green", **POINT, "radius_km": 30.0},
     {"q": "brass", **POINT, "radius_km": 3.0},
     {"q": "chair", "category": "furniture", "with_photos": True, **POINT},
-    {"q": "amber", "conditions": (Condition.GOOD, Condition.NEW_WITH_TAGS), "max_price": 30_000},
+    {
+        "q": "amber",
+        "conditions": (Condition.GOOD, Condition.NEW_WITH_TAGS),
+        "max_price": 30_000,
+        "currency": "EUR",
+    },
     {"q": "oak walnut teak pine brass"},  # more words than are ever read tier by tier
 ]
 
@@ -1038,6 +1065,9 @@ def test_effective_turns_rankless_best_into_newest() -> None:
         ({"min_price": -1}, "min_price"),
         ({"max_price": -1}, "max_price"),
         ({"min_price": 500, "max_price": 499}, "min_price"),
+        ({"min_price": 500}, "currency"),
+        ({"max_price": 500, "currency": "XYZ"}, "currency"),
+        ({"currency": "eur"}, "currency"),
         ({"lat": 10.0}, "lon"),
         ({"lon": 10.0}, "lat"),
         ({"lat": 90.0001, "lon": 0.0}, "lat"),
@@ -1067,7 +1097,8 @@ def test_check_names_the_bad_parameter(fields: dict[str, Any], bad: str) -> None
         {},
         {"lat": 90.0, "lon": 180.0, "radius_km": 500.0, "sort": Sort.NEAREST},
         {"lat": -90.0, "lon": -180.0, "radius_km": 0.001},
-        {"min_price": 0, "max_price": 0},
+        {"min_price": 0, "max_price": 0, "currency": "CNY"},
+        {"currency": "GBP"},
         {"limit": 1},
         {"limit": 100},
         {"category": "furniture"},

@@ -217,6 +217,29 @@ def test_filters_over_the_api(session: Session, client: TestClient, seller: User
     assert found({"with_photos": "false"}) == {lid(sofa), lid(chair), lid(lamp)}
 
 
+def test_a_price_bound_is_in_one_currency(
+    session: Session, client: TestClient, seller: User
+) -> None:
+    euros = listing(session, seller, title="Oak stool", price_cents=3000, currency="EUR")
+    yuan = listing(session, seller, title="Oak stool", price_cents=3000, currency="CNY")
+    pounds = listing(session, seller, title="Oak stool", price_cents=3000, currency="GBP")
+    bound = {"q": "stool", "max_price": 5000}
+    assert {hit["id"] for hit in get(client, {**bound, "currency": "CNY"})["items"]} == {lid(yuan)}
+    # No currency and no point: that of the language, euros in English and yuan in Chinese.
+    assert {hit["id"] for hit in get(client, bound)["items"]} == {lid(euros)}
+    chinese = get(client, bound, headers={"Accept-Language": "zh-CN"})
+    assert {hit["id"] for hit in chinese["items"]} == {lid(yuan)}
+    # From a point, that of the place nearest to it (London: pounds).
+    london = {"lat": 51.5390, "lon": -0.1426}
+    assert {hit["id"] for hit in get(client, {**bound, **london})["items"]} == {lid(pounds)}
+    # No price bound: every currency.
+    assert {hit["id"] for hit in get(client, {"q": "stool"})["items"]} == {
+        lid(euros),
+        lid(yuan),
+        lid(pounds),
+    }
+
+
 @pytest.mark.parametrize(
     ("sort", "key"),
     [
@@ -292,6 +315,8 @@ def _bucket(km: float) -> int:
         ({"q": "x" * 201}, "q"),
         ({"seller": "me"}, "seller"),
         ({"with_photos": "perhaps"}, "with_photos"),
+        ({"max_price": 100, "currency": "XYZ"}, "currency"),
+        ({"max_price": 100, "currency": "yuan"}, "currency"),
     ],
 )
 def test_bad_parameters_get_a_422_naming_them(

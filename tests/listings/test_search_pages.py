@@ -148,6 +148,7 @@ def test_the_form_keeps_every_filter(client: TestClient, session: Session) -> No
         "category": ["furniture"],
         "min_price": ["10"],
         "max_price": ["200.50"],
+        "currency": ["EUR"],  # that of the place the search is measured from
         "condition": ["good", "fair"],
         "place": ["paris-bastille"],
         "lat": [""],
@@ -192,6 +193,41 @@ def test_field_errors_show_beside_the_fields_and_keep_what_was_typed(
     assert 'aria-describedby="min_price-error"' in text
     assert '<details class="filters" open' in text  # on a phone the panel opens to show them
     assert "Save this search" not in text  # a search with errors cannot be saved
+
+
+def test_prices_are_in_the_currency_of_the_place_and_a_bad_one_is_named(
+    client: TestClient, session: Session
+) -> None:
+    seller = make_user(session)
+    make_listing(
+        session,
+        seller,
+        title="捷安特 自行车",
+        price_cents=80000,
+        currency="CNY",
+        **at("shanghai-xuhui"),
+    )
+    make_listing(
+        session,
+        seller,
+        title="Giant bike",
+        price_cents=8000,
+        currency="EUR",
+        **at("shanghai-xuhui"),
+    )
+    near_shanghai = {"max_price": "900", "place": "shanghai-jingan", "radius": "50"}
+    page = client.get("/search", params=near_shanghai)
+    assert form_fields(page.text)["currency"] == ["CNY"]
+    assert "捷安特 自行车" in page.text and "Giant bike" not in page.text
+    # A visitor speaking Chinese with no place: yuan.
+    chinese = client.get(
+        "/search", params={"max_price": "900"}, headers={"Accept-Language": "zh-CN,zh;q=0.9"}
+    )
+    assert form_fields(chinese.text)["currency"] == ["CNY"]
+    bad = client.get("/search", params={**near_shanghai, "currency": "XYZ"})
+    assert bad.status_code == 200
+    assert re.search(r'id="currency-error">Choose a currency from the list', bad.text)
+    assert form_fields(bad.text)["max_price"] == ["900"]
 
 
 def test_sorting_by_distance_needs_a_place(client: TestClient, session: Session) -> None:

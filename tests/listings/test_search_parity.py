@@ -50,7 +50,8 @@ QUERIES: list[dict[str, Any]] = [
     {"sort": Sort.NEWEST},
     {"sort": Sort.PRICE_ASC},
     {"sort": Sort.PRICE_DESC},
-    {"max_price": 2000, "sort": Sort.NEWEST},
+    {"max_price": 2000, "currency": "EUR", "sort": Sort.NEWEST},
+    {"min_price": 2000, "currency": "GBP", "sort": Sort.PRICE_DESC},
     # words matching many, few and no listings; AND; stop words; stems; accents
     {"q": "good"},
     {"q": "good", **PARIS},
@@ -85,7 +86,13 @@ QUERIES: list[dict[str, Any]] = [
     {"category": "furniture", "sort": Sort.NEWEST},
     {"category": "furniture", **PARIS, "radius_km": 20, "sort": Sort.NEAREST},
     {"category": "sofas"},
-    {"category": "electronics", "min_price": 5000, "max_price": 50000, "sort": Sort.PRICE_ASC},
+    {
+        "category": "electronics",
+        "min_price": 5000,
+        "max_price": 50000,
+        "currency": "EUR",
+        "sort": Sort.PRICE_ASC,
+    },
     {"conditions": (Condition.GOOD, Condition.LIKE_NEW), "with_photos": True},
     {"conditions": (Condition.FOR_PARTS,), **PARIS},
     {"with_photos": True, **LYON},
@@ -141,6 +148,7 @@ def expected_ids(
             or (leaves is not None and row["category"] not in leaves)
             or (query.min_price is not None and row["price_cents"] < query.min_price)
             or (query.max_price is not None and row["price_cents"] > query.max_price)
+            or (query.price_currency is not None and row["currency"] != query.price_currency)
             or (query.conditions and row["condition"] not in query.conditions)
             or (query.seller_id is not None and row["seller_id"] != query.seller_id)
             or (query.with_photos and not pics)

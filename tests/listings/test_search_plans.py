@@ -53,11 +53,13 @@ SHAPES: dict[str, dict[str, Any]] = {
         "conditions": (Condition.GOOD, Condition.LIKE_NEW),
         "min_price": 500,
         "max_price": 50_000,
+        "currency": "EUR",
     },
     "filters, radius, nearest": {
         "category": "furniture",
         "min_price": 1000,
         "max_price": 100_000,
+        "currency": "EUR",
         **POINT,
         "radius_km": 25,
         "sort": Sort.NEAREST,

@@ -14,6 +14,7 @@ from listings.models import Condition
 from listings.schemas import Sort
 from listings.search import SearchQuery, UrlSearch, from_url, to_url
 from resale.core.geo import PLACES_BY_SLUG
+from resale.core.i18n import speaking
 
 HOME = (45.7640, 4.8357, "Lyon, Presqu'île")
 BASTILLE = PLACES_BY_SLUG["paris-bastille"]
@@ -58,6 +59,7 @@ def test_every_field_is_read() -> None:
         category="furniture",
         min_price=1250,
         max_price=120050,
+        currency="EUR",  # that of the point searched from, Paris
         conditions=(Condition.GOOD, Condition.LIKE_NEW),
         lat=48.853,
         lon=2.369,
@@ -167,11 +169,51 @@ def test_one_bad_field_does_not_spoil_the_others() -> None:
     )
     assert set(url.errors) == {"category", "min_price", "place", "radius", "sort"}
     assert url.query == SearchQuery(
-        q="lamp", max_price=3000, conditions=(Condition.FAIR,), with_photos=True
+        q="lamp", max_price=3000, currency="EUR", conditions=(Condition.FAIR,), with_photos=True
     )
     # What was typed stays in the form.
     assert url.values["category"] == "spaceships"
     assert url.values["min_price"] == "abc"
+
+
+def test_a_price_is_in_the_currency_chosen() -> None:
+    url = read("max_price=300&currency=cny&place=paris-bastille")
+    assert url.errors == {}
+    assert (url.query.max_price, url.query.currency) == (30000, "CNY")
+    assert url.values["currency"] == "CNY"
+
+
+def test_an_unknown_currency_is_an_error_beside_its_field() -> None:
+    url = read("q=lamp&max_price=30&currency=XYZ")
+    assert set(url.errors) == {"currency"}
+    assert url.values["currency"] == "EUR"  # the form offers the default again
+    assert url.query.q == "lamp"
+
+
+@pytest.mark.parametrize(
+    ("query", "home", "language", "expected"),
+    [
+        ("max_price=300&place=shanghai-xuhui", None, "en", "CNY"),  # where the search is
+        ("max_price=300&place=paris-bastille", None, "zh-CN", "EUR"),
+        ("max_price=300&place=london-camden", None, "zh-CN", "GBP"),
+        ("max_price=300", (31.2290, 121.4480, "Shanghai, Jing'an"), "en", "CNY"),  # home
+        ("max_price=300", None, "zh-CN", "CNY"),  # else the language spoken
+        ("max_price=300", None, "en", "EUR"),
+    ],
+)
+def test_the_currency_defaults_to_where_the_search_is_then_the_language(
+    query: str, home: tuple[float, float, str] | None, language: str, expected: str
+) -> None:
+    with speaking(language):
+        url = read(query, home=home)
+    assert url.errors == {}
+    assert url.query.currency == expected
+
+
+def test_no_currency_in_the_query_without_a_price() -> None:
+    url = read("q=lamp&currency=GBP")
+    assert url.query.currency is None and url.query.price_currency is None
+    assert "currency" not in dict(parse_qsl(to_url(url.values)))
 
 
 def test_a_long_query_is_cut_at_200_characters() -> None:
@@ -239,6 +281,7 @@ def test_to_url_writes_every_field_and_no_cursor() -> None:
         ("category", "tables"),
         ("min_price", "10"),
         ("max_price", "99.5"),
+        ("currency", "EUR"),
         ("condition", "good"),
         ("condition", "fair"),
         ("place", "here"),
