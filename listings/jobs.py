@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from listings import photos, service
 from resale.core.config import settings
+from resale.core.db import utcnow, write_session
 from resale.core.scheduler import Job
 
 
@@ -22,6 +23,14 @@ def remove_stale_pending_photos(_engine: Engine) -> str | None:
     return f"{removed} stale files removed" if removed else None
 
 
+def lapse_reservations(engine: Engine) -> str | None:
+    """Items kept for a buyer (an accepted offer) who did not buy in time go back on sale."""
+    with write_session(engine) as session:
+        lapsed = service.lapse_reservations(session=session, now=utcnow())
+        session.commit()
+    return f"{len(lapsed)} reservations lapsed" if lapsed else None
+
+
 def jobs() -> list[Job]:
     """This area's periodic jobs, with the intervals the settings give now."""
     return [
@@ -30,6 +39,12 @@ def jobs() -> list[Job]:
             settings.view_flush_seconds,
             write_views,
             help="Write the listing views noted in memory.",
+        ),
+        Job(
+            "listings.reservations",
+            60,
+            lapse_reservations,
+            help="Put back on sale the items kept for a buyer who did not buy in time.",
         ),
         Job(
             "listings.pending_photos",

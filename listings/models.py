@@ -229,3 +229,23 @@ class SavedSearch(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # Listings published after this are "new" for this search.
     last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ListingReservation(SQLModel, table=True):
+    """An item kept for one buyer at a price agreed with the seller (an accepted offer),
+    until a time. The listing is "reserved" meanwhile; the buyer's order takes it over
+    at that price, and past ``until`` the item is back on sale (listings.hold)."""
+
+    __tablename__ = "listing_reservations"
+
+    listing_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("listings.id", ondelete="CASCADE"), primary_key=True, nullable=False
+        )
+    )
+    buyer_id: int = Field(
+        sa_column=sa.Column(sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    )
+    price_cents: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    until: datetime = Field(sa_type=UTCDateTime, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -399,6 +399,9 @@ def listing_page(
             "sections": web.sections(
                 "listing", request=request, session=session, viewer=viewer, listing=listing
             ),
+            "action_sections": web.sections(
+                "listing_actions", request=request, session=session, viewer=viewer, listing=listing
+            ),
         },
     )
 

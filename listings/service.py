@@ -20,8 +20,12 @@ from listings.carbon import listing_carbon as listing_carbon
 from listings.distance import distance_km as distance_km
 from listings.hold import ListingNotAvailable as ListingNotAvailable
 from listings.hold import claim as claim
+from listings.hold import claim_for as claim_for
+from listings.hold import lapse_reservations as lapse_reservations
 from listings.hold import mark_sold as mark_sold
 from listings.hold import release as release
+from listings.hold import reservation_of as reservation_of
+from listings.hold import reserve_for as reserve_for
 from listings.hold import take_back as take_back
 from listings.models import (
     Favorite,
@@ -87,6 +91,18 @@ def get_listing(*, session: Session, listing_id: int) -> Listing:
     if listing is None:
         raise ListingNotFound()
     return listing
+
+
+def get_listings(*, session: Session, listing_ids: Sequence[int]) -> dict[int, Listing]:
+    """Several listings with their photos and sellers loaded, by id (for list pages)."""
+    if not listing_ids:
+        return {}
+    rows = session.exec(
+        select(Listing)
+        .where(col(Listing.id).in_(set(listing_ids)))
+        .options(*_with_photos_and_seller())
+    ).all()
+    return {row.id: row for row in rows if row.id is not None}
 
 
 def get_visible_listing(*, session: Session, listing_id: int, viewer: User | None) -> Listing:

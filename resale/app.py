@@ -24,10 +24,14 @@ from matching import pages as matching_pages
 from matching import routes as matching_routes
 from matching import serving as matching_serving
 from resale import docs, openapi
+from resale.conversations import jobs as conversation_jobs
+from resale.conversations import pages as conversation_pages
+from resale.conversations import routes as conversation_routes
 from resale.core import handlers, i18n, inputs, limits, security, web
 from resale.core.config import settings
 from resale.core.db import POOL_OVERFLOW, POOL_SIZE, SessionDep, get_engine
 from resale.core.headers import SecurityHeaders
+from resale.core.notifications import jobs as notification_jobs
 from resale.core.scheduler import Job, Scheduler
 from resale.trade.orders import jobs as order_jobs
 from resale.trade.orders import pages as order_pages
@@ -37,6 +41,7 @@ from resale.trade.payments.configured import get_gateway
 from resale.users import jobs as user_jobs
 from resale.users import pages as user_pages
 from resale.users import routes as user_routes
+from resale.users import service as user_service
 
 health = APIRouter(prefix="/api/v1", tags=["health"])
 
@@ -56,7 +61,14 @@ log = logging.getLogger(__name__)
 
 def jobs() -> list[Job]:
     """Every area's periodic jobs, for the app's scheduler and `resale jobs`."""
-    return [*order_jobs.jobs(), *matching_jobs.jobs(), *listing_jobs.jobs(), *user_jobs.jobs()]
+    return [
+        *order_jobs.jobs(),
+        *matching_jobs.jobs(),
+        *listing_jobs.jobs(),
+        *conversation_jobs.jobs(),
+        *user_jobs.jobs(),
+        *notification_jobs.jobs(recipients=user_service.email_recipients),
+    ]
 
 
 @asynccontextmanager
@@ -83,7 +95,8 @@ class AdmissionLimit:
     its worker thread back between dependencies and the endpoint. With more requests inside
     than connections, threads can all wait for connections held by requests that wait for a
     thread: a standstill until the pool times out. Admitting no more requests than there are
-    connections makes it impossible. Static files and photos pass straight through. A request
+    connections makes it impossible. Static files, photos and event streams (which take a
+    connection only for moments, resale.conversations.live) pass straight through. A request
     waiting for something that needs no connection (a turn of the password lane) gives its
     slot back meanwhile (``scope[security.ADMISSION_SLOT]``), waiting in the event loop.
     """
@@ -94,7 +107,11 @@ class AdmissionLimit:
         self._gate: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(("/static/", "/media/")):
+        if (
+            scope["type"] != "http"
+            or scope["path"].startswith(("/static/", "/media/"))
+            or scope["path"].endswith("/live")  # event streams: no connection while they wait
+        ):
             await self.app(scope, receive, send)
             return
         loop = asyncio.get_running_loop()
@@ -164,6 +181,7 @@ def create_app() -> FastAPI:
     settings.media_dir.mkdir(parents=True, exist_ok=True)
     app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")
     matching_pages.register()
+    conversation_pages.register()
     for router in (
         health,
         docs.router,
@@ -172,6 +190,7 @@ def create_app() -> FastAPI:
         order_routes.router,
         carbon_routes.router,
         matching_routes.router,
+        conversation_routes.router,
         webhooks.router,
         user_pages.router,
         listing_pages.router,
@@ -179,6 +198,8 @@ def create_app() -> FastAPI:
         payment_pages.router,
         carbon_pages.router,
         matching_pages.router,
+        conversation_pages.live_router,
+        conversation_pages.router,
     ):
         app.include_router(router)
     openapi.install(app)

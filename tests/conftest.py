@@ -23,6 +23,9 @@ os.environ.pop("RESALE_DATABASE_URL", None)
 for _name in ("RESALE_STRIPE_SECRET_KEY", "RESALE_STRIPE_WEBHOOK_SECRET", "RESALE_STRIPE_API_BASE"):
     os.environ.pop(_name, None)
 os.environ["RESALE_SWEEP_INTERVAL_SECONDS"] = "0"
+# No e-mail unless a test starts its own SMTP server (tests/resale/test_notification_email.py).
+for _name in ("RESALE_SMTP_HOST", "RESALE_SMTP_USER", "RESALE_SMTP_PASSWORD"):
+    os.environ.pop(_name, None)
 # Tests write noted listing views themselves, into their own session (listings.views).
 os.environ["RESALE_VIEW_FLUSH_SECONDS"] = "0"
 

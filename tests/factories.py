@@ -30,6 +30,23 @@ _counter = itertools.count(1)
 
 PARIS = {"place_name": "Paris, Le Marais", "lat": 48.8590, "lon": 2.3620}
 LYON = {"place_name": "Lyon, Presqu'île", "lat": 45.7600, "lon": 4.8340}
+# Where a parcel goes: the delivery address a buyer gives (API body, buy form, service).
+ADDRESS = {
+    "full_name": "Camille Martin",
+    "line1": "12 rue des Rosiers",
+    "line2": "3e étage, porte gauche",
+    "postcode": "75004",
+    "city": "Paris",
+    "country": "FR",
+    "phone": "+33 6 12 34 56 78",
+}
+
+
+def delivery_address(**fields: Any) -> Any:
+    """``ADDRESS`` (changed by ``fields``) as the order service takes it."""
+    from resale.trade.orders.schemas import DeliveryAddressIn
+
+    return DeliveryAddressIn.model_validate({**ADDRESS, **fields})
 
 
 def jpeg_bytes(width: int = 640, height: int = 480, color: str = "teal", **save: Any) -> bytes:
@@ -274,9 +291,11 @@ def make_paid_order(
     buyer: User | None = None,
     fulfilment: str = "pickup",
     travel_mode: str | None = None,
+    address: dict[str, Any] | None = None,
     **listing_fields: Any,
 ) -> Any:
-    """A listing bought and paid for through the order service; returns the Order."""
+    """A listing bought and paid for through the order service; returns the Order. A
+    parcel goes to ``ADDRESS`` (changed by ``address``)."""
     from carbon.estimate import Fulfilment, TravelMode
     from resale.trade.orders import service as orders
 
@@ -292,6 +311,7 @@ def make_paid_order(
         fulfilment=Fulfilment(fulfilment),
         gateway_name=gateway.name,
         travel_mode=TravelMode(travel_mode) if travel_mode else None,
+        delivery_address=delivery_address(**(address or {})) if fulfilment == "shipping" else None,
     )
     order, payment = orders.start_payment(
         session=session, order=order, buyer=buyer, gateway=gateway

@@ -52,6 +52,16 @@ class Settings(BaseSettings):
 
     # Orders. An unpaid order holds its listing this long, then the sweep releases it.
     reservation_minutes: int = Field(default=30, ge=1)
+    # Conversations and offers: how long an offer stays open, how long an accepted offer
+    # keeps the item for its buyer, and how much one person may send.
+    offer_hours: int = Field(default=48, ge=1)
+    offer_reservation_hours: int = Field(default=24, ge=1)
+    messages_per_minute: int = Field(default=20, ge=0)  # 0: no limit
+    messages_per_day: int = Field(default=500, ge=0)
+    conversations_per_hour: int = Field(default=20, ge=0)
+    # A live stream looks at the database at least this often (seconds), for what another
+    # process wrote; what this process writes wakes it at once.
+    live_poll_seconds: float = Field(default=5.0, gt=0)
     # Buyer protection: days after hand-over or delivery to confirm or open a dispute.
     protection_days: float = Field(default=2, gt=0)
     # A shipped parcel counts as delivered this many days after it was sent (no carrier feed).
@@ -79,8 +89,19 @@ class Settings(BaseSettings):
     # Production refuses the development gateway unless this says so (a staging site);
     # every page then says that no real money moves.
     allow_dev_gateway: bool = False
-    # The public address of this site, for links sent to payment pages.
+    # The public address of this site, for links sent to payment pages and in e-mails.
     public_url: str = "http://127.0.0.1:8000"
+
+    # E-mail for notifications (the notifications.email job), through this SMTP server;
+    # without a host every notification stays in-app only. Port 465 speaks TLS from the
+    # start; otherwise STARTTLS, by default whenever a user (so a password) is set.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "resale <no-reply@resale.example>"
+    smtp_starttls: bool | None = None
+    smtp_timeout_seconds: float = Field(default=10, gt=0)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
@@ -118,6 +139,11 @@ class Settings(BaseSettings):
         the development gateway, which it does with no Stripe key (``allow_dev_gateway``).
         In development and tests that goes without saying."""
         return self.env == "production" and not self.stripe_secret_key
+
+    @property
+    def smtp_uses_starttls(self) -> bool:
+        """Whether to ask the SMTP server for STARTTLS: as set, else when logging in."""
+        return bool(self.smtp_user) if self.smtp_starttls is None else self.smtp_starttls
 
     @property
     def cookies_secure(self) -> bool:

@@ -1,11 +1,14 @@
-"""Places people can live in, great-circle distance, and the rounding others see."""
+"""Places people can live in, great-circle distance, the rounding others see, and the
+countries a parcel is sent to."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-from resale.core.i18n import N_, current, gettext, number
+from pypinyin import lazy_pinyin
+
+from resale.core.i18n import N_, babel_locale, current, gettext, number
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -25,9 +28,25 @@ class Place:
         return {"GB": "GBP", "CN": "CNY"}.get(self.country, "EUR")
 
     @property
+    def timezone(self) -> str:
+        """The IANA time zone of its clocks (a meeting there is at their local time)."""
+        return _TIMEZONES.get(self.country, "Europe/Paris")
+
+    @property
     def label(self) -> str:
         """The place's name in the language spoken (``上海 静安区`` for ``Shanghai, Jing'an``)."""
         return gettext(self.name)
+
+
+_TIMEZONES = {
+    "CN": "Asia/Shanghai",
+    "DE": "Europe/Berlin",
+    "ES": "Europe/Madrid",
+    "FR": "Europe/Paris",
+    "GB": "Europe/London",
+    "IT": "Europe/Rome",
+    "NL": "Europe/Amsterdam",
+}
 
 
 def _p(slug: str, name: str, city: str, country: str, lat: float, lon: float) -> Place:
@@ -207,3 +226,36 @@ def format_distance(km: float | None) -> str:
     if km < 1:
         return gettext("under 1 km")
     return f"{number(rounded_km(km))} km"
+
+
+# --- Countries a parcel is sent to ---------------------------------------------------------
+
+# ISO 3166 codes: the countries of the places above and their neighbours. Their names come
+# from Babel, in the language spoken (``country_name``).
+SHIPPING_COUNTRIES: tuple[str, ...] = (
+    "AT", "BE", "CH", "CN", "DE", "DK", "ES", "FR", "GB", "HK",
+    "IE", "IT", "LU", "MO", "NL", "PL", "PT", "SE",
+)  # fmt: skip
+# Where addresses have no postcode.
+NO_POSTCODE: frozenset[str] = frozenset({"HK", "MO"})
+HOME_COUNTRY_KM = 200.0  # a home this close to a listed place is in that place's country
+
+
+def country_name(code: str) -> str:
+    """``"DE"`` -> ``Germany`` / ``德国``, in the language spoken (Babel's names)."""
+    return str(babel_locale().territories.get(code, code))
+
+
+def shipping_countries() -> list[tuple[str, str]]:
+    """(code, name) of every country a parcel is sent to, in the alphabetical order of their
+    names in the language spoken (Chinese names by their pinyin)."""
+    named = [(code, country_name(code)) for code in SHIPPING_COUNTRIES]
+    return sorted(named, key=lambda pair: " ".join(lazy_pinyin(pair[1])).casefold())
+
+
+def home_country(lat: float | None, lon: float | None) -> Place | None:
+    """The listed place nearest a home point, if the home is in its country's reach."""
+    if lat is None or lon is None:
+        return None
+    place, km = nearest_place(lat, lon)
+    return place if km <= HOME_COUNTRY_KM else None

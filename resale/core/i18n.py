@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel import dates as babel_dates
@@ -231,11 +232,29 @@ def day(when: date | datetime | None, *, form: str = "long") -> str:
     return babel_dates.format_date(when, format=form, locale=babel_locale())
 
 
-def moment(when: datetime | None, *, form: str = "medium") -> str:
-    """A date and time of day in the locale's words (UTC, as stored)."""
+def moment(when: datetime | None, *, form: str = "medium", tz: str | None = None) -> str:
+    """A date and time of day in the locale's words: in UTC, as stored, or on the clocks of
+    the time zone ``tz`` (an IANA name such as "Europe/Paris")."""
     if when is None:
         return ""
-    return babel_dates.format_datetime(when, format=form, locale=babel_locale())
+    return babel_dates.format_datetime(
+        when, format=form, tzinfo=ZoneInfo(tz) if tz else None, locale=babel_locale()
+    )
+
+
+def appointment(when: datetime | None, *, tz: str) -> str:
+    """A time to meet, on the clocks of ``tz``: ``Tue, Dec 8, 18:30`` / ``12月8日周二 18:30``."""
+    if when is None:
+        return ""
+    locale, zone = babel_locale(), ZoneInfo(tz)
+    on = babel_dates.format_skeleton("MMMEd", when, tzinfo=zone, locale=locale)
+    at = babel_dates.format_skeleton("Hm", when, tzinfo=zone, locale=locale)
+    return str(locale.datetime_formats["medium"]).replace("{1}", on).replace("{0}", at)
+
+
+def zone_name(tz: str) -> str:
+    """``"Europe/Paris"`` -> ``France Time`` / ``法国时间``: whose clocks a time is on."""
+    return str(babel_dates.get_timezone_location(ZoneInfo(tz), locale=babel_locale()))
 
 
 def ago(delta: timedelta) -> str:

@@ -64,6 +64,7 @@ templates.env.filters["distance"] = format_distance
 templates.env.filters["ago"] = time_ago
 templates.env.filters["day"] = i18n.day
 templates.env.filters["moment"] = i18n.moment
+templates.env.filters["appointment"] = i18n.appointment
 templates.env.filters["number"] = i18n.number
 templates.env.globals["site_name"] = "resale"
 templates.env.globals.update(i18n.jinja_globals())
@@ -141,6 +142,22 @@ def add_section(slot: str, provider: SectionProvider) -> None:
         providers.append(provider)
 
 
+# --- Header counts ---------------------------------------------------------------------
+# A number beside a link in every page's header (unread messages), given by the area that
+# owns it: ``provider(session, user_id)``; users.dependencies fills them for each page.
+
+CountProvider = Callable[[Any, int], int]
+_COUNTS: dict[str, CountProvider] = {}
+
+
+def add_count(name: str, provider: CountProvider) -> None:
+    _COUNTS[name] = provider
+
+
+def header_counts(session: Any, user_id: int) -> dict[str, int]:
+    return {name: provider(session, user_id) for name, provider in _COUNTS.items()}
+
+
 def sections(slot: str, **context: Any) -> list[Markup]:
     """The HTML blocks registered for a slot; a failing block is logged and left out."""
     blocks: list[Markup] = []
@@ -167,6 +184,7 @@ def render(
     ctx: dict[str, Any] = {
         "user": getattr(request.state, "user", None),
         "unseen_notifications": getattr(request.state, "unseen_notifications", 0),
+        "header_counts": getattr(request.state, "header_counts", {}),
         "csrf_token": security.csrf_token(request),
         "flashes": flashes,
         "is_development": settings.is_development,

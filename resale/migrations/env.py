@@ -9,6 +9,7 @@ from sqlmodel import SQLModel
 
 import carbon.models  # noqa: F401  (register the tables on SQLModel.metadata)
 import listings.models  # noqa: F401
+import resale.conversations.models
 import resale.core.notifications.models
 import resale.core.ratelimit.models
 import resale.trade.orders.models

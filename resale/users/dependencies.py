@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from resale.core import i18n, security
+from resale.core import i18n, security, web
 from resale.core.db import SessionDep
 from resale.core.errors import CsrfFailed, NotAuthenticated
 from resale.core.notifications import service as notifications
@@ -49,6 +49,7 @@ def optional_user(
     if user is not None and user.id is not None and not request.url.path.startswith("/api/"):
         # The bell in every page's header (templates/base.html).
         request.state.unseen_notifications = notifications.unseen_count(session, user.id)
+        request.state.header_counts = web.header_counts(session, user.id)
     return user
 
 

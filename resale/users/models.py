@@ -26,6 +26,8 @@ class User(UserBase, table=True):
     is_admin: bool = Field(default=False)
     # The interface language they chose (resale.core.i18n.LANGUAGES); None: their browser's.
     language: str | None = Field(default=None, max_length=8)
+    # Notifications also by e-mail (when the site sends e-mail); they always stay in-app.
+    email_notifications: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     @property

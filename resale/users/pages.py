@@ -152,6 +152,7 @@ def profile_page(request: Request, user: CurrentUser) -> Response:
         "geo_lat": "" if user.lat is None else str(user.lat),
         "geo_lon": "" if user.lon is None else str(user.lon),
         "language": user.language or "",
+        "email_notifications": "1" if user.email_notifications else "",
     }
     return _form_page(request, "users/profile.html", values)
 
@@ -172,6 +173,8 @@ def profile_submit(
             {
                 "display_name": values.get("display_name", ""),
                 "language": language,
+                # a box left unticked sends nothing
+                "email_notifications": bool(values.get("email_notifications")),
                 **web.location_from_form(values),
             }
         )

@@ -25,6 +25,8 @@ class UserCreate(HomeLocation):
 class ProfileUpdate(HomeLocation):
     display_name: DisplayName
     language: Language | None = None
+    # Notifications also by e-mail; left out (or null), the setting stays as it is.
+    email_notifications: bool | None = None
 
 
 class UserPublic(BaseModel):
@@ -45,6 +47,7 @@ class UserPrivate(UserPublic):
     lat: float | None
     lon: float | None
     language: Language | None
+    email_notifications: bool
 
 
 class Token(BaseModel):

@@ -218,10 +218,24 @@ def remove_expired_tokens(*, session: Session) -> int:
 
 
 def update_profile(*, session: Session, user: User, data: ProfileUpdate) -> User:
-    """Change the display name, the interface language and the home location."""
+    """Change the display name, the interface language, the home location and, when
+    given, whether notifications also come by e-mail."""
     user.display_name = data.display_name
     user.language = data.language
+    if data.email_notifications is not None:
+        user.email_notifications = data.email_notifications
     _apply_location(user, data)
     session.add(user)
     session.flush()
     return user
+
+
+def email_recipients() -> sa.Select[tuple[int, str, str, str | None]]:
+    """Who takes notifications by e-mail too: (id, email, name, language) of each, as a
+    query for the e-mail job (resale.core.notifications.jobs) to join."""
+    return sa.select(
+        _USERS.c.id.label("id"),
+        _USERS.c.email.label("email"),
+        _USERS.c.display_name.label("name"),
+        _USERS.c.language.label("language"),
+    ).where(_USERS.c.email_notifications)

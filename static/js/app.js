@@ -151,7 +151,78 @@
     });
   });
 
+  // The buy page: the delivery address only for a parcel, its postcode only where the
+  // country has them. Without this file the address is always there, and left alone for
+  // a pickup.
+  document.querySelectorAll("[data-address]").forEach(function (box) {
+    var form = box.closest("form");
+    var country = box.querySelector('select[name="country"]');
+    var postcode = box.querySelector('input[name="postcode"]');
+    var noPostcode = (box.getAttribute("data-no-postcode") || "").split(" ");
+    var ways = form.querySelectorAll('input[name="fulfilment"]');
+    var sync = function () {
+      var chosen = form.querySelector('input[name="fulfilment"]:checked');
+      var shipped = chosen ? chosen.value === "shipping" : ways.length === 1;
+      box.hidden = !shipped;
+      box.disabled = !shipped;
+      box.querySelectorAll("[data-required]").forEach(function (input) {
+        var optional = input === postcode && country && noPostcode.indexOf(country.value) >= 0;
+        input.required = shipped && !optional;
+      });
+    };
+    ways.forEach(function (way) { way.addEventListener("change", sync); });
+    if (country) country.addEventListener("change", sync);
+    sync();
+  });
+
   // Ask before destructive actions.
+  // Live updates: a conversation page's stream adds new lines as they arrive (the page
+  // already works without it: reload to see what is new); every signed-in page keeps its
+  // header's unread count true. Server-sent events; the browser reconnects by itself.
+  var setUnread = function (total) {
+    document.querySelectorAll("[data-unread]").forEach(function (badge) {
+      badge.textContent = total > 99 ? "99+" : String(total);
+      badge.hidden = !total;
+    });
+  };
+  var chat = document.getElementById("chat");
+  if ("EventSource" in window && chat && chat.getAttribute("data-live")) {
+    var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+    var markRead = function () {
+      if (document.hidden || !csrfMeta) return;
+      fetch("/api/v1/conversations/" + chat.getAttribute("data-conversation") + "/read", {
+        method: "POST", credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrfMeta.getAttribute("content") }
+      });
+    };
+    var lines = new EventSource(chat.getAttribute("data-live"));
+    lines.addEventListener("line", function (event) {
+      var data = JSON.parse(event.data);
+      if (document.getElementById("m" + data.id)) return;
+      var empty = document.getElementById("chat-empty");
+      if (empty) empty.remove();
+      var holder = document.createElement("ol");
+      holder.innerHTML = data.html;
+      while (holder.firstElementChild) chat.appendChild(holder.firstElementChild);
+      chat.lastElementChild.scrollIntoView({ block: "end", behavior: "smooth" });
+      markRead();
+    });
+    lines.addEventListener("unread", function (event) { setUnread(JSON.parse(event.data).total); });
+    document.addEventListener("visibilitychange", markRead);
+  } else if ("EventSource" in window && document.querySelector("[data-unread]")) {
+    var counts = new EventSource("/api/v1/conversations/live");
+    counts.addEventListener("unread", function (event) { setUnread(JSON.parse(event.data).total); });
+  }
+  var body = document.getElementById("body");
+  if (body && body.form && body.form.id === "compose") {
+    body.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing && body.value.trim()) {
+        event.preventDefault();
+        body.form.requestSubmit();
+      }
+    });
+  }
+
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (!window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();

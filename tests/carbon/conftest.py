@@ -16,7 +16,7 @@ from resale.trade.orders import service as order_service
 from resale.trade.orders.models import Order, OrderStatus
 from resale.trade.payments.dev_gateway import DevGateway
 from resale.users.models import User
-from tests.factories import make_listing, make_user
+from tests.factories import delivery_address, make_listing, make_user
 
 
 @pytest.fixture
@@ -48,6 +48,7 @@ def trade(session: Session, gateway: DevGateway) -> Callable[..., Order]:
             listing_id=item.id or 0,
             fulfilment=fulfilment,
             gateway_name=gateway.name,
+            delivery_address=delivery_address() if fulfilment is Fulfilment.SHIPPING else None,
         )
         assert created
         order, payment = order_service.start_payment(

@@ -108,7 +108,16 @@ def test_pickup_paid_then_completed_with_the_hand_over_code(
 
 def _buy_shipped_and_pay(buyer: Any, base: str, listing_id: int) -> str:
     buyer.goto(f"{base}/listings/{listing_id}/buy")
+    address = buyer.locator("[data-address]")
+    assert not address.is_visible()  # a pickup is chosen: no address asked
     buyer.get_by_text("Have it shipped").click()
+    assert address.is_visible()
+    # The buyer lives in Lyon: the country and the city are filled in already.
+    assert buyer.locator("#country").input_value() == "FR"
+    assert buyer.locator("#city").input_value() == "Lyon"
+    buyer.fill("#full_name", "Joe Bloggs")
+    buyer.fill("#line1", "8 quai Saint-Antoine")
+    buyer.fill("#postcode", "69002")
     buyer.get_by_role("button", name="Continue to payment").click()
     buyer.wait_for_url("**/payments/dev/devpay_*")
     buyer.get_by_role("button", name="Pay (succeeds)").click()
@@ -144,6 +153,8 @@ def test_shipping_confirmed_then_a_dispute_refunded(
     assert buyer.get_by_text("+ €8.50").is_visible()
     first = _buy_shipped_and_pay(buyer, live_server, records)
     seller.goto(first)
+    posted_to = seller.locator(".address-card").inner_text()
+    assert "Joe Bloggs" in posted_to and "69002 Lyon" in posted_to and "France" in posted_to
     seller.get_by_role("button", name="Mark as shipped").click()
     assert seller.locator("#tracking-error").is_visible()  # empty tracking: said beside it
     seller.screenshot(path=shots / "01-tracking-error-phone.png", full_page=True)
@@ -151,9 +162,13 @@ def test_shipping_confirmed_then_a_dispute_refunded(
     buyer.goto(first)
     assert "La Poste 6A12345678901" in buyer.locator(".step__tracking").inner_text()
     shots_of(browser, buyer, shots, "02-order-buyer-shipped")
+    assert "Delivering to Lyon" in buyer.locator(".buy-item").inner_text()
+    assert buyer.locator(".address-card").count() == 0  # the seller's alone
     buyer.get_by_role("button", name="Confirm I received it").click()
     buyer.wait_for_url(first)
     assert _status(buyer) == "completed"
+    seller.goto(first)
+    assert seller.locator(".address-card").count() == 0  # ended: the address is gone
 
     # Shipped, then a problem reported, and an admin refunds the buyer.
     second = _buy_shipped_and_pay(buyer, live_server, lantern)

@@ -18,7 +18,7 @@ from resale.core.db import write_session, writer
 from resale.core.notifications import service as notifications
 from resale.core.notifications.models import Notification
 from resale.migrations import alembic_config, upgrade
-from tests.factories import browser_login, make_listing, make_user
+from tests.factories import browser_login, delivery_address, make_listing, make_user
 from tests.resale.test_migrations import scratch_url  # noqa: F401  (the fixture)
 
 
@@ -156,6 +156,7 @@ def test_a_seller_is_told_once_when_the_item_sells(session: Session, tmp_path: P
         listing_id=listing.id,
         fulfilment=Fulfilment.SHIPPING,
         gateway_name=gateway.name,
+        delivery_address=delivery_address(),
     )
     _, payment = orders.start_payment(session=session, order=order, buyer=buyer, gateway=gateway)
     assert notifications.unseen_count(session, seller.id) == 0  # not before the money is held

@@ -28,8 +28,11 @@ NAMES = [
     "orders.sweep",
     "matching.notices",
     "listings.views",
+    "listings.reservations",
     "listings.pending_photos",
+    "offers.expire",
     "users.expired_tokens",
+    "notifications.email",
 ]
 
 
@@ -89,7 +92,7 @@ def test_resale_jobs_list() -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert [line.split()[0] for line in lines] == NAMES
-    assert "every 3600s" in lines[3]
+    assert "every 3600s" in lines[NAMES.index("listings.pending_photos")]
 
 
 def test_resale_jobs_run_once(

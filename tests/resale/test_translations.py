@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from sqlmodel import Session
 from listings import service as listings_service
 from listings.models import Condition, ListingStatus
 from resale.core import i18n
+from resale.core.db import utcnow
 from resale.core.geo import PLACES_BY_SLUG
 from resale.core.notifications import service as notifications
 from resale.trade.payments.dependencies import gateway_dependency
@@ -183,6 +185,20 @@ TITLE = "九成新 捷安特 山地自行车"
 DESCRIPTION = "车况很好，刹车灵敏，静安区可自提，可小刀。"
 SELLER = "王小明"
 BUYER = "李娜"
+# Where the buyer's parcel goes (only its seller sees it).
+ADDRESS_CN = {
+    "full_name": BUYER,
+    "line1": "南京西路1788号",
+    "line2": "3号楼1201室",
+    "postcode": "200040",
+    "city": "上海",
+    "country": "CN",
+    "phone": "+86 138 0013 8000",
+}
+# What they said to each other about the bike.
+QUESTION = "你好，车还在吗？可以小刀吗？"
+ELSEWHERE = "加我微信，支付宝转账更方便"
+MEETING_PLACE = "静安寺地铁站 1号口"
 CONTENT = [
     TITLE,
     DESCRIPTION,
@@ -198,6 +214,10 @@ CONTENT = [
     "zixingche",
     "没有这个",
     "捷安特",
+    "宜家 台灯",
+    ADDRESS_CN["line1"],
+    ADDRESS_CN["line2"],
+    ADDRESS_CN["city"],
 ]
 
 
@@ -222,11 +242,22 @@ def market(app: FastAPI, session: Session, tmp_path: Path) -> dict[str, Any]:
         condition=Condition.LIKE_NEW,
         price_cents=80000,
         brand="捷安特",
+        shipping_cents=2000,  # the buy page asks for a delivery address too
         **cny,
     )
     make_listing(session, seller, status=ListingStatus.DRAFT, title="宜家 毕利书柜", **cny)
     paid = make_paid_order(
         session, gateway, seller=seller, buyer=buyer, title="小米 空气净化器", **cny
+    )
+    parcel = make_paid_order(
+        session,
+        gateway,
+        seller=seller,
+        buyer=buyer,
+        title="宜家 台灯",
+        fulfilment="shipping",
+        address=ADDRESS_CN,
+        **cny,
     )
     completed = make_completed_order(
         session,
@@ -258,6 +289,33 @@ def market(app: FastAPI, session: Session, tmp_path: Path) -> dict[str, Any]:
             session=session, user=buyer, query="q=%E8%87%AA%E8%A1%8C%E8%BD%A6&max_price=100000"
         )
     listings_service.set_favorite(session=session, user=buyer, listing=on_sale, saved=True)
+    # A conversation about the bike: a question, a message asking to pay elsewhere (its
+    # warning), an offer answered with a counter, and a meeting proposed.
+    from resale.conversations import service as conversations
+
+    talk, _started = conversations.start(session=session, buyer=buyer, listing_id=on_sale.id or 0)
+    conversations.send_text(session=session, conversation=talk, sender=buyer, body=QUESTION)
+    conversations.send_text(session=session, conversation=talk, sender=seller, body=ELSEWHERE)
+    offer = conversations.make_offer(
+        session=session, conversation=talk, buyer=buyer, amount_cents=70000
+    )
+    conversations.answer_offer(
+        session=session,
+        conversation=talk,
+        user=seller,
+        offer_id=offer.id or 0,
+        action=conversations.OfferAction.COUNTER,
+        amount_cents=75000,
+    )
+    conversations.propose_meeting(
+        session=session,
+        conversation=talk,
+        sender=seller,
+        at=utcnow() + timedelta(days=2),
+        place=MEETING_PLACE,
+    )
+    # And the completed trade's, with its system lines.
+    conversations.for_order(session=session, order_id=completed.id or 0, viewer=buyer)
     notifications.tell(
         session,
         buyer.id or 0,
@@ -274,14 +332,26 @@ def market(app: FastAPI, session: Session, tmp_path: Path) -> dict[str, Any]:
             "listing_id": on_sale.id,
             "order_id": completed.id,
             "search_id": saved.id,
+            "conversation_id": talk.id,
             "ref": payment.ref,
         },
-        "orders": [paid.id, completed.id, waiting.id],
-        "content": [*CONTENT, saved.name],  # the search's name, made in Chinese when saved
+        "orders": [paid.id, parcel.id, completed.id, waiting.id],
+        "content": [
+            *CONTENT,
+            saved.name,
+            QUESTION,
+            ELSEWHERE,
+            MEETING_PLACE,
+        ],  # the search's name, made in Chinese when saved
     }
 
 
-SKIPPED = {"/docs", "/redoc", "/openapi.json"}  # the API's reference, for developers
+SKIPPED = {
+    "/docs",
+    "/redoc",
+    "/openapi.json",  # the API's reference, for developers
+    "/messages/{conversation_id}/live",  # an event stream of the page's lines, not a page
+}
 
 
 def _pages(app: FastAPI, params: dict[str, Any]) -> Iterator[str]:

@@ -21,6 +21,8 @@ class Notification(SQLModel, table=True):
         # a key is told once per recipient: a re-run adds nothing (NULL keys never clash)
         sa.UniqueConstraint("recipient_id", "key"),
         sa.Index("ix_notices_recipient_id_created_at", "recipient_id", "created_at"),
+        # the e-mail job reads the recent ones (notifications.jobs)
+        sa.Index("ix_notices_created_at", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -37,3 +39,9 @@ class Notification(SQLModel, table=True):
     key: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # E-mail (notifications.mail): when it was handed to the SMTP server (set as the job
+    # claims it, so no other run sends it too), how often that was tried, and when a failed
+    # try may be made again.
+    emailed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    email_attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    email_retry_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -126,6 +126,26 @@ class Order(SQLModel, table=True):
         return self.total_cents - self.fee_cents
 
 
+class OrderAddress(SQLModel, table=True):
+    """Where a shipped order is posted, as its buyer gave it when buying. Only the order's
+    seller sees it, once paid; it is erased when the order ends (``state._move``)."""
+
+    __tablename__ = "order_addresses"
+
+    order_id: int = Field(
+        sa_column=sa.Column(
+            sa.ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True, nullable=False
+        )
+    )
+    full_name: str = Field(max_length=100)
+    line1: str = Field(max_length=120)
+    line2: str | None = Field(default=None, max_length=120)
+    postcode: str | None = Field(default=None, max_length=16)
+    city: str = Field(max_length=80)
+    country: str = Field(max_length=2)  # ISO 3166 (resale.core.geo.SHIPPING_COUNTRIES)
+    phone: str | None = Field(default=None, max_length=30)
+
+
 class OrderEventKind(enum.StrEnum):
     CREATED = "created"
     PAYMENT_STARTED = "payment_started"

@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any, Literal
 
 from fastapi import Request, Response
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from carbon.estimate import Fulfilment, TravelMode
@@ -23,12 +24,13 @@ from resale.core.config import settings
 from resale.core.db import SessionDep, utcnow
 from resale.core.errors import ResaleError
 from resale.core.fields import Id
-from resale.core.geo import PLACES
-from resale.core.i18n import N_, ngettext
+from resale.core.geo import NO_POSTCODE, PLACES, country_name, home_country, shipping_countries
+from resale.core.i18n import N_, current, ngettext
 from resale.core.i18n import gettext as _
 from resale.trade.orders import service, wording
 from resale.trade.orders.models import Order, OrderEvent, OrderEventKind, OrderStatus
 from resale.trade.orders.routes import VisibleOrder
+from resale.trade.orders.schemas import DeliveryAddressIn
 from resale.trade.payments import service as payments_service
 from resale.trade.payments.dependencies import GatewayDep
 from resale.trade.payments.gateway import Payment, PaymentGateway, PaymentStatus
@@ -108,6 +110,12 @@ def _order_context(
         "place": _place(listing),
         "carbon": service.trade_estimate(session=session, order=order),
         "carbon_share_grams": service.carbon_share(session=session, order=order, user=user),
+        # Where to post it: the seller's alone; the buyer is reminded of the city only.
+        "address": service.delivery_address(session=session, order=order, viewer=user),
+        "delivery_city": service.delivery_city(session=session, order=order, viewer=user),
+        "country_name": country_name,
+        # What other areas add (conversations: the meeting agreed, the way to talk).
+        "sections": web.sections("order", session=session, viewer=user, order=order),
         "errors": errors or {},
         "values": values or {},
         # Who may do what now: the service checks again, these only choose the buttons.
@@ -208,20 +216,37 @@ def _not_buyable(session: Session, listing: Listing, user: User) -> Response | N
         return web.redirect(
             f"/orders/{open_order.id}", flash=_("You are already buying this item."), kind="info"
         )
-    if listing.status is not ListingStatus.ACTIVE:
+    if listing.status is not ListingStatus.ACTIVE and _agreed_price(session, listing, user) is None:
         return web.redirect(
             listing_url, flash=_("Sorry, this item is no longer available."), kind="error"
         )
     return None
 
 
+def _agreed_price(session: Session, listing: Listing, user: User) -> int | None:
+    """The price the seller agreed with ``user`` if the item is kept for them (an accepted
+    offer); what they will pay is the service's to decide, this only shows it."""
+    assert listing.id is not None
+    reservation = listings_service.reservation_of(session=session, listing_id=listing.id)
+    if reservation is None or reservation.buyer_id != user.id or reservation.until <= utcnow():
+        return None
+    return reservation.price_cents
+
+
 def _buy_context(
-    listing: Listing, user: User, values: Mapping[str, str], errors: Mapping[str, str]
+    session: Session,
+    listing: Listing,
+    user: User,
+    values: Mapping[str, str],
+    errors: Mapping[str, str],
 ) -> dict[str, Any]:
     can_pickup = listing.has_point
     can_ship = listing.shipping_cents is not None
+    agreed = _agreed_price(session, listing, user)
     return {
         "listing": listing,
+        "item_cents": listing.price_cents if agreed is None else agreed,
+        "agreed": agreed is not None,
         "photo_url": photo_store.url,
         "values": values,
         "errors": errors,
@@ -235,7 +260,23 @@ def _buy_context(
         "protection_days_count": _plural_count(settings.protection_days),
         "protection_days_text": f"{settings.protection_days:g}",
         "place": _place(listing),
+        "countries": shipping_countries(),
+        "no_postcode": " ".join(sorted(NO_POSTCODE)),
     }
+
+
+# The delivery address's form fields: DeliveryAddressIn's, so its errors name them.
+ADDRESS_FIELDS = ("full_name", "line1", "line2", "postcode", "city", "country", "phone")
+
+
+def _address_defaults(user: User) -> dict[str, str]:
+    """What the address form starts with: the country (and city) of the buyer's home."""
+    place = home_country(user.lat, user.lon)
+    if place is None:
+        return {"country": "CN" if current() == "zh-CN" else ""}
+    # A district of the city ("Paris, Le Marais"), not a town near it ("Versailles").
+    in_city = (user.place_name or "").startswith(f"{place.city},")
+    return {"country": place.country, "city": _(place.city) if in_city else ""}
 
 
 def _plural_count(days: float) -> int:
@@ -267,8 +308,8 @@ def buy_page(listing_id: Id, request: Request, user: CurrentUser, session: Sessi
     refused = _not_buyable(session, listing, user)
     if refused is not None:
         return refused
-    values = {"fulfilment": _default_fulfilment(listing)}
-    return web.render(request, "orders/buy.html", _buy_context(listing, user, values, {}))
+    values = {"fulfilment": _default_fulfilment(listing), **_address_defaults(user)}
+    return web.render(request, "orders/buy.html", _buy_context(session, listing, user, values, {}))
 
 
 @router.post("/listings/{listing_id}/buy")
@@ -281,7 +322,7 @@ def buy_submit(
     form: web.FormDep,
 ) -> Response:
     values = web.form_values(form)
-    listings_service.get_visible_listing(  # 404 unless this buyer may see it
+    listing = listings_service.get_visible_listing(  # 404 unless this buyer may see it
         session=session, listing_id=listing_id, viewer=user
     )
     errors: dict[str, str] = {}
@@ -296,11 +337,23 @@ def buy_submit(
             travel_mode = TravelMode(values["travel_mode"])
         except ValueError:
             errors["travel_mode"] = _("Choose on foot or by bike, public transport or car.")
+    # Asked of a parcel only: without JavaScript the address fields are there for a pickup
+    # too, and whatever they hold is then left alone. (An item not shipped is refused as
+    # such by the order service.)
+    address = None
+    ships = listing.shipping_cents is not None
+    if fulfilment is Fulfilment.SHIPPING and ships and "fulfilment" not in errors:
+        try:
+            address = DeliveryAddressIn.model_validate(
+                {name: values.get(name, "") for name in ADDRESS_FIELDS}
+            )
+        except ValidationError as exc:
+            errors.update(web.field_errors(exc))
 
     def context(errors: dict[str, str]) -> dict[str, Any]:
         # Read again: a refused attempt's rollback has expired what was loaded.
         fresh = listings_service.get_listing(session=session, listing_id=listing_id)
-        return _buy_context(fresh, user, values, errors)
+        return _buy_context(session, fresh, user, values, errors)
 
     if errors:
         return web.form_failed(request, "orders/buy.html", context, errors)
@@ -312,10 +365,11 @@ def buy_submit(
             fulfilment=fulfilment,
             gateway=gateway,
             travel_mode=travel_mode,
+            delivery_address=address,
             return_url=partial(_order_url, request),
         )
     except ResaleError as exc:  # no order, no hold: the item stays on sale
-        if exc.field == "fulfilment":
+        if exc.field in ("fulfilment", "delivery_address"):
             return web.form_failed(request, "orders/buy.html", context, exc, session=session)
         return web.refused(session, exc, f"/listings/{listing_id}")
     return _after_payment(order, payment)

@@ -14,7 +14,10 @@ from resale.trade.orders.errors import OrderNotFound, Role
 from resale.trade.orders.models import (
     OPEN_STATUSES,
     Order,
+    OrderAddress,
     OrderEvent,
+    OrderEventKind,
+    OrderStatus,
 )
 from resale.users.models import User
 
@@ -33,6 +36,26 @@ def role_of(order: Order, user: User) -> Role | None:
     if user.id == order.seller_id:
         return "seller"
     return None
+
+
+# When the seller sees where to post a parcel: once it is paid for, until the order ends.
+ADDRESS_SHOWN_WHILE = frozenset({OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DISPUTED})
+
+
+def delivery_address(*, session: Session, order: Order, viewer: User) -> OrderAddress | None:
+    """Where to post a shipped order: for its seller only (not its buyer, not an admin),
+    while it is paid and open; None otherwise."""
+    if role_of(order, viewer) != "seller" or order.status not in ADDRESS_SHOWN_WHILE:
+        return None
+    return session.get(OrderAddress, order.id)
+
+
+def delivery_city(*, session: Session, order: Order, viewer: User) -> str | None:
+    """The city a buyer's open shipped order goes to, for their own order page."""
+    if role_of(order, viewer) != "buyer" or not order.status.is_open:
+        return None
+    address = session.get(OrderAddress, order.id)
+    return address.city if address is not None else None
 
 
 def orders_of(*, session: Session, user: User, role: Role) -> list[Order]:
@@ -104,3 +127,55 @@ def purchases(
 def last_order_id(*, session: Session) -> int | None:
     """The newest order's id: a model trained now has seen every order up to it."""
     return session.execute(sa.select(sa.func.max(col(Order.id)))).scalar()
+
+
+# --- For conversations: what happened to the trade the two people talk about -------------
+
+# The order events a conversation shows as its system lines ("Paid", "Shipped"...).
+TRADE_LINE_KINDS = (
+    OrderEventKind.PAID,
+    OrderEventKind.SHIPPED,
+    OrderEventKind.HANDED_OVER,
+    OrderEventKind.CONFIRMED,
+    OrderEventKind.DISPUTED,
+    OrderEventKind.COMPLETED,
+    OrderEventKind.CANCELLED,
+    OrderEventKind.EXPIRED,
+    OrderEventKind.REFUNDED,
+)
+
+
+@dataclass(frozen=True)
+class TradeLine:
+    """One step of an order between a listing's seller and one buyer."""
+
+    order_id: int
+    event_id: int
+    kind: str  # an OrderEventKind value
+    at: datetime
+
+
+def trade_lines(*, session: Session, listing_id: int, buyer_id: int) -> list[TradeLine]:
+    """The steps of every order ``buyer_id`` placed for ``listing_id``, oldest first."""
+    rows = session.execute(
+        sa.select(
+            col(Order.id), col(OrderEvent.id), col(OrderEvent.kind), col(OrderEvent.created_at)
+        )
+        .join(OrderEvent, col(OrderEvent.order_id) == col(Order.id))
+        .where(
+            col(Order.listing_id) == listing_id,
+            col(Order.buyer_id) == buyer_id,
+            col(OrderEvent.kind).in_(TRADE_LINE_KINDS),
+        )
+        .order_by(col(OrderEvent.id))
+    )
+    return [TradeLine(order_id, event_id, str(kind), at) for order_id, event_id, kind, at in rows]
+
+
+def latest_order_between(*, session: Session, listing_id: int, buyer_id: int) -> int | None:
+    """The id of the newest order ``buyer_id`` placed for ``listing_id``, if any."""
+    return session.execute(
+        sa.select(sa.func.max(col(Order.id))).where(
+            col(Order.listing_id) == listing_id, col(Order.buyer_id) == buyer_id
+        )
+    ).scalar()

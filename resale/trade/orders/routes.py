@@ -15,6 +15,7 @@ from resale.core.i18n import gettext as _
 from resale.trade.orders import service
 from resale.trade.orders.models import Order, OrderEvent, OrderStatus
 from resale.trade.orders.schemas import (
+    DeliveryAddressOut,
     DisputeIn,
     HandoverIn,
     OrderCreate,
@@ -68,7 +69,8 @@ def order_out(
     payment: Payment | None = None,
     gateway_name: str | None = None,
 ) -> OrderOut:
-    """The order as this viewer may see it: only the buyer gets the hand-over code."""
+    """The order as this viewer may see it: only the buyer gets the hand-over code, only
+    the seller the delivery address (in the answer about this one order)."""
     role = viewer_role(order, viewer)
     listing = listing or session.get(Listing, order.listing_id)
     assert order.id is not None and listing is not None
@@ -91,6 +93,7 @@ def order_out(
         currency=order.currency,
         handover_code=order.handover_code if allowed.show_code else None,
         tracking=order.tracking,
+        delivery_address=_address_out(session, order, viewer) if with_events else None,
         created_at=order.created_at,
         expires_at=order.expires_at if order.status is OrderStatus.PENDING_PAYMENT else None,
         paid_at=order.paid_at,
@@ -113,6 +116,11 @@ def order_out(
         else None,
         carbon=_carbon_out(session, order, viewer) if with_events else None,
     )
+
+
+def _address_out(session: Session, order: Order, viewer: User) -> DeliveryAddressOut | None:
+    address = service.delivery_address(session=session, order=order, viewer=viewer)
+    return DeliveryAddressOut.model_validate(address, from_attributes=True) if address else None
 
 
 def _carbon_out(session: Session, order: Order, viewer: User) -> TradeCarbonOut | None:
@@ -141,7 +149,11 @@ def create_order(
 ) -> OrderOut:
     """Buy a listing: claim it, open the order and start the payment.
 
-    Sending the same request again returns the same open order (200) instead of a second one.
+    A shipped order needs its `delivery_address` (a 422 names the missing or wrong field,
+    e.g. `["body", "delivery_address", "postcode"]`); a pickup takes none, and one sent with
+    a pickup is refused (422). Only the seller sees the address, once the order is paid, and
+    it is erased when the order ends. Sending the same request again returns the same open
+    order (200) instead of a second one.
     """
     order, created, payment = service.buy(
         session=session,
@@ -150,6 +162,7 @@ def create_order(
         fulfilment=data.fulfilment,
         gateway=gateway,
         travel_mode=data.travel_mode,
+        delivery_address=data.delivery_address,
         payment_method=data.payment_method,
     )
     if not created:

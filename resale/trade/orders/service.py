@@ -24,15 +24,20 @@ from resale.trade.orders.payment_events import (
 )
 from resale.trade.orders.reading import (
     Purchase,
+    TradeLine,
+    delivery_address,
+    delivery_city,
     events_of,
     get_order,
     last_order_id,
+    latest_order_between,
     listings_for,
     open_order_for_listing,
     order_for_payment,
     orders_of,
     purchases,
     role_of,
+    trade_lines,
 )
 from resale.trade.orders.sweep import SweepReport, sweep
 from resale.trade.orders.trade_carbon import carbon_share, credit_carbon, trade_estimate
@@ -57,6 +62,7 @@ __all__ = [
     "Purchase",
     "Role",
     "SweepReport",
+    "TradeLine",
     "WrongHandoverCode",
     "WrongState",
     "allowed_actions",
@@ -65,11 +71,14 @@ __all__ = [
     "carbon_share",
     "confirm",
     "credit_carbon",
+    "delivery_address",
+    "delivery_city",
     "dispute",
     "events_of",
     "get_order",
     "hand_over",
     "last_order_id",
+    "latest_order_between",
     "listings_for",
     "next_step",
     "open_order_for_listing",
@@ -86,4 +95,5 @@ __all__ = [
     "start_payment",
     "sweep",
     "trade_estimate",
+    "trade_lines",
 ]

@@ -1,11 +1,13 @@
-"""The primitives every transition uses: lock the order row, record an event, move its state, check who acts."""
+"""The primitives every transition uses: lock the order row, record an event, move its state
+(erasing the delivery address of an order that ends), check who acts."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
 from carbon.estimate import Fulfilment
 from resale.core.config import settings
@@ -14,6 +16,7 @@ from resale.core.i18n import gettext as _
 from resale.trade.orders.errors import NotYourPart, Role, WrongState
 from resale.trade.orders.models import (
     Order,
+    OrderAddress,
     OrderEvent,
     OrderEventKind,
     OrderStatus,
@@ -23,6 +26,7 @@ from resale.users.models import User
 
 S = OrderStatus
 _DELIVERED = {S.HANDED_OVER, S.SHIPPED}
+_CLOSED = (S.COMPLETED, S.CANCELLED, S.REFUNDED)
 
 
 def _lock(session: Session, order: Order) -> Order:
@@ -72,8 +76,10 @@ def _move(
     now = utcnow()
     order.status = to
     order.updated_at = now
-    if to in (S.COMPLETED, S.CANCELLED, S.REFUNDED):
+    if to in _CLOSED:
         order.closed_at = now
+        # The buyer's address was only for posting the item: an ended order keeps none.
+        session.execute(sa.delete(OrderAddress).where(col(OrderAddress.order_id) == order.id))
     session.add(order)
     _record(session, order, kind, actor=actor, from_status=before, note=note)
     session.flush()

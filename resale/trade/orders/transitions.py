@@ -2,7 +2,8 @@
 
 Every transition locks the order row, checks who is acting and from which state, and
 writes an order event. Asking for a state the order is already in changes nothing, so
-every request is safe to retry. Prices come from the listing, never from the request.
+every request is safe to retry. Prices come from the listing (or the offer its seller
+accepted, kept with the listing's reservation), never from the request.
 """
 
 from __future__ import annotations
@@ -32,11 +33,13 @@ from resale.trade.orders.errors import (
 from resale.trade.orders.models import (
     OPEN_STATUSES,
     Order,
+    OrderAddress,
     OrderEventKind,
     OrderStatus,
 )
 from resale.trade.orders.payment_events import _refund, _stop_payment, start_payment
 from resale.trade.orders.reading import role_of
+from resale.trade.orders.schemas import DeliveryAddressIn
 from resale.trade.orders.state import (
     _DELIVERED,
     _fee,
@@ -64,10 +67,12 @@ def place_order(
     fulfilment: Fulfilment,
     gateway_name: str,
     travel_mode: TravelMode | None = None,
+    delivery_address: DeliveryAddressIn | None = None,
 ) -> tuple[Order, bool]:
     """Claim the listing and open an unpaid order; returns (order, created).
 
-    A repeat by the same buyer returns their open order instead of a second one.
+    A repeat by the same buyer returns their open order instead of a second one. A shipped
+    order needs its ``delivery_address``, stored with it; a pickup keeps none.
     """
     lock_for_write(session)
     listing = session.get(Listing, listing_id)
@@ -90,7 +95,15 @@ def place_order(
         )
     if fulfilment is Fulfilment.PICKUP and not listing.has_point:
         raise InvalidInput(_("This item has no pickup place; choose shipping."), field="fulfilment")
-    listings_service.claim(session=session, listing_id=listing_id)
+    if fulfilment is Fulfilment.SHIPPING and delivery_address is None:
+        raise InvalidInput(
+            _("Give the address the seller should post it to."), field="delivery_address"
+        )
+    assert buyer.id is not None
+    # The price agreed with the seller if the item is reserved for this buyer (an accepted
+    # offer), else the listed one: never the request's.
+    agreed = listings_service.claim_for(session=session, listing_id=listing_id, buyer_id=buyer.id)
+    item_cents = listing.price_cents if agreed is None else agreed
     shipping = (listing.shipping_cents or 0) if fulfilment is Fulfilment.SHIPPING else 0
     pickup = fulfilment is Fulfilment.PICKUP
     distance = None
@@ -99,7 +112,6 @@ def place_order(
         assert listing.lat is not None and listing.lon is not None
         distance = round(haversine_km(buyer.lat, buyer.lon, listing.lat, listing.lon), 3)
     now = utcnow()
-    assert buyer.id is not None
     order = Order(
         listing_id=listing_id,
         buyer_id=buyer.id,
@@ -107,10 +119,10 @@ def place_order(
         fulfilment=fulfilment,
         travel_mode=travel_mode if pickup else None,
         distance_km=distance,
-        item_cents=listing.price_cents,
+        item_cents=item_cents,
         shipping_cents=shipping,
-        total_cents=listing.price_cents + shipping,
-        fee_cents=_fee(listing.price_cents + shipping),
+        total_cents=item_cents + shipping,
+        fee_cents=_fee(item_cents + shipping),
         currency=listing.currency,
         handover_code=_new_code(),
         gateway=gateway_name,
@@ -120,6 +132,9 @@ def place_order(
     )
     session.add(order)
     session.flush()
+    if fulfilment is Fulfilment.SHIPPING and delivery_address is not None:
+        assert order.id is not None
+        session.add(OrderAddress(order_id=order.id, **delivery_address.model_dump()))
     _record(session, order, OrderEventKind.CREATED, actor=buyer, note=fulfilment.label)
     session.flush()
     return order, True
@@ -133,6 +148,7 @@ def buy(
     fulfilment: Fulfilment,
     gateway: PaymentGateway,
     travel_mode: TravelMode | None = None,
+    delivery_address: DeliveryAddressIn | None = None,
     payment_method: str | None = None,
     return_url: Callable[[Order], str] | None = None,
 ) -> tuple[Order, bool, Payment]:
@@ -151,6 +167,7 @@ def buy(
         fulfilment=fulfilment,
         gateway_name=gateway.name,
         travel_mode=travel_mode,
+        delivery_address=delivery_address,
     )
     order, payment = start_payment(
         session=session,

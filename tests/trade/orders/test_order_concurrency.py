@@ -24,7 +24,7 @@ from resale.trade.payments.dev_gateway import DevGateway
 from resale.trade.payments.models import Payout
 from resale.users.models import TokenKind
 from resale.users.service import issue_token
-from tests.factories import make_listing, make_user
+from tests.factories import delivery_address, make_listing, make_user
 
 BUYERS = int(__import__("os").environ.get("RACE_BUYERS", "50"))
 
@@ -79,6 +79,7 @@ def _committed_order(
             listing_id=listing.id,
             fulfilment=fulfilment,
             gateway_name=gateway.name,
+            delivery_address=delivery_address() if fulfilment is Fulfilment.SHIPPING else None,
         )
         session.commit()
         assert order.id and listing.id and seller.id and buyer.id

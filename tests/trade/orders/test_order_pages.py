@@ -18,7 +18,15 @@ from resale.trade.payments.dev_gateway import DevGateway
 from resale.trade.payments.models import PaymentEvent
 from resale.trade.payments.stripe_gateway import StripeGateway
 from resale.users.models import User
-from tests.factories import LYON, api_headers, browser_login, csrf, make_listing, make_user
+from tests.factories import (
+    ADDRESS,
+    LYON,
+    api_headers,
+    browser_login,
+    csrf,
+    make_listing,
+    make_user,
+)
 from tests.live import free_port
 
 
@@ -47,7 +55,8 @@ def _order(session: Session, listing: Listing) -> Order:
 def _buy(client: TestClient, session: Session, buyer: User, listing: Listing, how: str) -> Order:
     """The buyer chooses how to get the item and is sent to the pay page."""
     browser_login(client, session, buyer)
-    response = _post(client, f"/listings/{listing.id}/buy", fulfilment=how)
+    address = ADDRESS if how == "shipping" else {}
+    response = _post(client, f"/listings/{listing.id}/buy", fulfilment=how, **address)
     assert response.status_code == 303, response.text
     assert response.headers["location"].startswith("/payments/dev/devpay_")
     return _order(session, listing)
@@ -165,12 +174,12 @@ def test_a_provider_that_cannot_be_reached_leaves_no_order_behind(
     seller, buyer = make_user(session), make_user(session)
     listing = make_listing(session, seller, shipping_cents=500)
     browser_login(client, session, buyer)
-    page = _post(client, f"/listings/{listing.id}/buy", fulfilment="shipping")
+    page = _post(client, f"/listings/{listing.id}/buy", fulfilment="shipping", **ADDRESS)
     assert page.headers["location"] == f"/listings/{listing.id}"
     assert "The payment could not be started" in _flash_page(client, page)
     api = client.post(
         "/api/v1/orders",
-        json={"listing_id": listing.id, "fulfilment": "shipping"},
+        json={"listing_id": listing.id, "fulfilment": "shipping", "delivery_address": ADDRESS},
         headers=api_headers(session, buyer),
     )
     assert api.status_code == 502, api.text

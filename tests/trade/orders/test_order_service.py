@@ -16,7 +16,7 @@ from resale.trade.payments.dev_gateway import DevGateway
 from resale.trade.payments.gateway import PaymentStatus
 from resale.trade.payments.models import Payout, PayoutMethod, PayoutStatus
 from resale.trade.payments.service import seller_balances
-from tests.factories import make_listing, make_user
+from tests.factories import delivery_address, make_listing, make_user
 
 
 @pytest.fixture
@@ -45,6 +45,7 @@ def _bought(
         listing_id=listing.id,
         fulfilment=fulfilment,
         gateway_name=gateway.name,
+        delivery_address=delivery_address() if fulfilment is Fulfilment.SHIPPING else None,
     )
     assert created
     return seller, buyer, listing, order
@@ -154,6 +155,7 @@ def test_shipping_needs_a_shipping_price(session: Session, gateway: DevGateway) 
             listing_id=listing.id,
             fulfilment=Fulfilment.SHIPPING,
             gateway_name=gateway.name,
+            delivery_address=delivery_address(),
         )
     assert caught.value.field == "fulfilment"
     assert _listing_status(session, listing) is ListingStatus.ACTIVE

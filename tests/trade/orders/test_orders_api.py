@@ -10,15 +10,16 @@ from sqlmodel import Session
 from resale.trade.orders import service
 from resale.trade.orders.models import Order
 from resale.trade.payments.dev_gateway import DevGateway
-from tests.factories import api_headers, make_listing, make_user
+from tests.factories import ADDRESS, api_headers, make_listing, make_user
 
 
 def _buy(
     client: TestClient, headers: dict[str, str], listing_id: int, fulfilment: str = "pickup"
 ) -> Any:
-    return client.post(
-        "/api/v1/orders", json={"listing_id": listing_id, "fulfilment": fulfilment}, headers=headers
-    )
+    body: dict[str, Any] = {"listing_id": listing_id, "fulfilment": fulfilment}
+    if fulfilment == "shipping":
+        body["delivery_address"] = ADDRESS
+    return client.post("/api/v1/orders", json=body, headers=headers)
 
 
 def _pay(session: Session, order_id: int) -> None:
@@ -78,7 +79,12 @@ def test_bad_input_names_the_field(client: TestClient, session: Session) -> None
     seller, buyer, listing_id = _setup(session, shipping_cents=None)
     cases = [
         (buyer, {"listing_id": listing_id, "fulfilment": "teleport"}, 422, "fulfilment"),
-        (buyer, {"listing_id": listing_id, "fulfilment": "shipping"}, 422, "fulfilment"),
+        (
+            buyer,
+            {"listing_id": listing_id, "fulfilment": "shipping", "delivery_address": ADDRESS},
+            422,
+            "fulfilment",
+        ),
         (seller, {"listing_id": listing_id, "fulfilment": "pickup"}, 422, "listing_id"),
         (buyer, {"listing_id": 10**9, "fulfilment": "pickup"}, 404, "listing_id"),
     ]
