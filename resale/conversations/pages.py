@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 from starlette.datastructures import UploadFile
@@ -20,6 +20,7 @@ from listings import service as listings_service
 from listings.models import Listing, ListingStatus
 from listings.schemas import PriceError, parse_price
 from resale.conversations import live, service
+from resale.conversations.dependencies import VisibleConversation
 from resale.conversations.models import Conversation, Message, Offer, OfferStatus
 from resale.core import security, web
 from resale.core.db import SessionDep
@@ -217,11 +218,8 @@ def inbox_page(request: Request, user: CurrentUser, session: SessionDep) -> Resp
 
 @router.get("/messages/{conversation_id}")
 def conversation_page(
-    conversation_id: Id, request: Request, user: CurrentUser, session: SessionDep
+    conversation: VisibleConversation, request: Request, user: CurrentUser, session: SessionDep
 ) -> Response:
-    conversation = service.get_conversation(
-        session=session, conversation_id=conversation_id, viewer=user
-    )
     service.mark_read(session=session, conversation=conversation, user=user)
     assert user.id is not None
     # What the bell said of this conversation is seen too; the header counts are read again.
@@ -232,7 +230,11 @@ def conversation_page(
 
 
 @live_router.get("/messages/{conversation_id}/live")
-async def conversation_live(conversation_id: Id, request: Request, after: int = 0) -> Response:
+async def conversation_live(
+    conversation_id: Id,
+    request: Request,
+    after: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> Response:
     """New lines of a conversation as server-sent events, each as the HTML the page shows,
     and the viewer's unread count. The page works without it (reload to see what is new)."""
     viewer = await live.viewer(request)
@@ -261,7 +263,7 @@ async def conversation_live(conversation_id: Id, request: Request, after: int = 
         return events, mark
 
     return StreamingResponse(
-        live.stream(viewer.id, poll, max(0, after), language=current()),
+        live.stream(viewer.id, poll, after, language=current()),
         media_type="text/event-stream",
         headers=live.STREAM_HEADERS,
     )
@@ -269,12 +271,13 @@ async def conversation_live(conversation_id: Id, request: Request, after: int = 
 
 @router.post("/messages/{conversation_id}/send")
 def send_submit(
-    conversation_id: Id, request: Request, user: CurrentUser, session: SessionDep, form: FormDep
+    conversation: VisibleConversation,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    form: FormDep,
 ) -> Response:
     values = web.form_values(form)
-    conversation = service.get_conversation(
-        session=session, conversation_id=conversation_id, viewer=user
-    )
     try:
         service.send_text(
             session=session, conversation=conversation, sender=user, body=values.get("body", "")
@@ -286,11 +289,12 @@ def send_submit(
 
 @router.post("/messages/{conversation_id}/photo")
 def photo_submit(
-    conversation_id: Id, request: Request, user: CurrentUser, session: SessionDep, form: FormDep
+    conversation: VisibleConversation,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    form: FormDep,
 ) -> Response:
-    conversation = service.get_conversation(
-        session=session, conversation_id=conversation_id, viewer=user
-    )
     values = web.form_values(form)
     upload = form.get("photo")
     try:
@@ -307,7 +311,8 @@ def photo_submit(
     return web.redirect(_url(conversation) + "#latest")
 
 
-def _amount(values: Mapping[str, str], listing: Listing) -> int:
+def _amount(values: Mapping[str, str]) -> int:
+    """The price typed in the form ("12,50", "€ 80"), in minor units."""
     try:
         return parse_price(values.get("amount", ""))
     except PriceError as exc:
@@ -316,19 +321,16 @@ def _amount(values: Mapping[str, str], listing: Listing) -> int:
 
 @router.post("/messages/{conversation_id}/offer")
 def offer_submit(
-    conversation_id: Id, request: Request, user: CurrentUser, session: SessionDep, form: FormDep
+    conversation: VisibleConversation,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    form: FormDep,
 ) -> Response:
     values = web.form_values(form)
-    conversation = service.get_conversation(
-        session=session, conversation_id=conversation_id, viewer=user
-    )
     try:
-        listing = listings_service.get_listing(session=session, listing_id=conversation.listing_id)
         service.make_offer(
-            session=session,
-            conversation=conversation,
-            buyer=user,
-            amount_cents=_amount(values, listing),
+            session=session, conversation=conversation, buyer=user, amount_cents=_amount(values)
         )
     except ResaleError as exc:
         return _failed(request, session, conversation, user, exc, values)
@@ -337,7 +339,7 @@ def offer_submit(
 
 @router.post("/messages/{conversation_id}/offers/{offer_id}")
 def answer_submit(
-    conversation_id: Id,
+    conversation: VisibleConversation,
     offer_id: Id,
     request: Request,
     user: CurrentUser,
@@ -345,9 +347,6 @@ def answer_submit(
     form: FormDep,
 ) -> Response:
     values = web.form_values(form)
-    conversation = service.get_conversation(
-        session=session, conversation_id=conversation_id, viewer=user
-    )
     try:
         action = service.OfferAction(values.get("action", ""))
     except ValueError:
@@ -360,8 +359,7 @@ def answer_submit(
             values,
         )
     try:
-        listing = listings_service.get_listing(session=session, listing_id=conversation.listing_id)
-        amount = _amount(values, listing) if action is service.OfferAction.COUNTER else None
+        amount = _amount(values) if action is service.OfferAction.COUNTER else None
         offer = service.answer_offer(
             session=session,
             conversation=conversation,
@@ -381,12 +379,13 @@ def answer_submit(
 
 @router.post("/messages/{conversation_id}/meeting")
 def meeting_submit(
-    conversation_id: Id, request: Request, user: CurrentUser, session: SessionDep, form: FormDep
+    conversation: VisibleConversation,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    form: FormDep,
 ) -> Response:
     values = web.form_values(form)
-    conversation = service.get_conversation(
-        session=session, conversation_id=conversation_id, viewer=user
-    )
     listing = listings_service.get_listing(session=session, listing_id=conversation.listing_id)
     try:
         try:
@@ -415,11 +414,12 @@ def meeting_submit(
 
 @router.post("/messages/{conversation_id}/meetings/{message_id}/agree")
 def agree_submit(
-    conversation_id: Id, message_id: Id, request: Request, user: CurrentUser, session: SessionDep
+    conversation: VisibleConversation,
+    message_id: Id,
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
 ) -> Response:
-    conversation = service.get_conversation(
-        session=session, conversation_id=conversation_id, viewer=user
-    )
     try:
         service.agree_meeting(
             session=session, conversation=conversation, user=user, message_id=message_id
@@ -431,11 +431,8 @@ def agree_submit(
 
 @router.post("/messages/{conversation_id}/block")
 def block_submit(
-    conversation_id: Id, user: CurrentUser, session: SessionDep, form: FormDep
+    conversation: VisibleConversation, user: CurrentUser, session: SessionDep, form: FormDep
 ) -> Response:
-    conversation = service.get_conversation(
-        session=session, conversation_id=conversation_id, viewer=user
-    )
     other = service.other_party(conversation, user)
     if web.form_values(form).get("blocked") == "0":
         service.unblock(session=session, user=user, other_id=other)
@@ -456,12 +453,11 @@ def ask_submit(listing_id: Id, user: CurrentUser, session: SessionDep, form: For
     try:
         conversation, _created = service.start(session=session, buyer=user, listing_id=listing_id)
         if values.get("amount"):
-            listing = listings_service.get_listing(session=session, listing_id=listing_id)
             service.make_offer(
                 session=session,
                 conversation=conversation,
                 buyer=user,
-                amount_cents=_amount(values, listing),
+                amount_cents=_amount(values),
             )
     except ResaleError as exc:
         return web.refused(session, exc, f"/listings/{listing_id}")

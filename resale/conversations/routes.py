@@ -14,6 +14,7 @@ from sqlmodel import Session
 from listings import photos as photo_store
 from listings import service as listings_service
 from resale.conversations import live, service
+from resale.conversations.dependencies import VisibleConversation
 from resale.conversations.models import Conversation, Message, Offer
 from resale.conversations.schemas import (
     ConversationOut,
@@ -189,17 +190,14 @@ def _last_event_id(request: Request) -> int:
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationOut)
 def get_conversation(
-    conversation_id: Id, user: CurrentUser, session: SessionDep
+    conversation: VisibleConversation, user: CurrentUser, session: SessionDep
 ) -> ConversationOut:
-    conversation = service.get_conversation(
-        session=session, conversation_id=conversation_id, viewer=user
-    )
     return conversation_out(session, conversation, user)
 
 
 @router.get("/conversations/{conversation_id}/messages", response_model=MessagePage)
 def list_messages(
-    conversation_id: Id,
+    conversation: VisibleConversation,
     user: CurrentUser,
     session: SessionDep,
     before: Annotated[str | None, Query(max_length=40, description="A next_cursor")] = None,
@@ -209,9 +207,6 @@ def list_messages(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> MessagePage:
     """The latest messages, oldest first; ``before`` pages back, ``after`` gives what is new."""
-    conversation = service.get_conversation(
-        session=session, conversation_id=conversation_id, viewer=user
-    )
     before_id = _read_cursor(before) if before else None
     found = service.messages(
         session=session,
@@ -239,11 +234,8 @@ def list_messages(
     "/conversations/{conversation_id}/messages", status_code=201, response_model=MessageOut
 )
 def send_message(
-    conversation_id: Id, body: MessageIn, user: CurrentUser, session: SessionDep
+    conversation: VisibleConversation, body: MessageIn, user: CurrentUser, session: SessionDep
 ) -> MessageOut:
-    conversation = service.get_conversation(
-        session=session, conversation_id=conversation_id, viewer=user
-    )
     message = service.send_text(
         session=session, conversation=conversation, sender=user, body=body.body
     )
@@ -253,15 +245,12 @@ def send_message(
 
 @router.post("/conversations/{conversation_id}/photos", status_code=201, response_model=MessageOut)
 def send_photo(
-    conversation_id: Id,
+    conversation: VisibleConversation,
     photo: Annotated[UploadFile, File(description="A JPEG, PNG or WebP picture")],
     user: CurrentUser,
     session: SessionDep,
 ) -> MessageOut:
     """A picture in the conversation (checked and re-encoded without its metadata)."""
-    conversation = service.get_conversation(
-        session=session, conversation_id=conversation_id, viewer=user
-    )
     message = service.send_photo(
         session=session,
         conversation=conversation,
@@ -273,11 +262,10 @@ def send_photo(
 
 
 @router.post("/conversations/{conversation_id}/read", status_code=204)
-def mark_read(conversation_id: Id, user: CurrentUser, session: SessionDep) -> Response:
+def mark_read(
+    conversation: VisibleConversation, user: CurrentUser, session: SessionDep
+) -> Response:
     """You have read the conversation up to its last message."""
-    conversation = service.get_conversation(
-        session=session, conversation_id=conversation_id, viewer=user
-    )
     service.mark_read(session=session, conversation=conversation, user=user)
     return Response(status_code=204)
 
@@ -286,12 +274,9 @@ def mark_read(conversation_id: Id, user: CurrentUser, session: SessionDep) -> Re
     "/conversations/{conversation_id}/meetings", status_code=201, response_model=MessageOut
 )
 def propose_meeting(
-    conversation_id: Id, body: MeetingIn, user: CurrentUser, session: SessionDep
+    conversation: VisibleConversation, body: MeetingIn, user: CurrentUser, session: SessionDep
 ) -> MessageOut:
     """Propose a time and place to hand the item over."""
-    conversation = service.get_conversation(
-        session=session, conversation_id=conversation_id, viewer=user
-    )
     message = service.propose_meeting(
         session=session, conversation=conversation, sender=user, at=body.at, place=body.place
     )
@@ -303,12 +288,9 @@ def propose_meeting(
     "/conversations/{conversation_id}/meetings/{message_id}/agree", response_model=MessageOut
 )
 def agree_meeting(
-    conversation_id: Id, message_id: Id, user: CurrentUser, session: SessionDep
+    conversation: VisibleConversation, message_id: Id, user: CurrentUser, session: SessionDep
 ) -> MessageOut:
     """Agree to the other person's proposed meeting (twice is once)."""
-    conversation = service.get_conversation(
-        session=session, conversation_id=conversation_id, viewer=user
-    )
     message = service.agree_meeting(
         session=session, conversation=conversation, user=user, message_id=message_id
     )
@@ -318,12 +300,9 @@ def agree_meeting(
 
 @router.post("/conversations/{conversation_id}/offers", status_code=201, response_model=OfferOut)
 def make_offer(
-    conversation_id: Id, body: OfferIn, user: CurrentUser, session: SessionDep
+    conversation: VisibleConversation, body: OfferIn, user: CurrentUser, session: SessionDep
 ) -> OfferOut:
     """The buyer offers a price (the same offer twice is one offer)."""
-    conversation = service.get_conversation(
-        session=session, conversation_id=conversation_id, viewer=user
-    )
     offer = service.make_offer(
         session=session, conversation=conversation, buyer=user, amount_cents=body.amount
     )
@@ -332,13 +311,14 @@ def make_offer(
 
 @router.post("/conversations/{conversation_id}/offers/{offer_id}", response_model=OfferOut)
 def answer_offer(
-    conversation_id: Id, offer_id: Id, body: OfferAnswerIn, user: CurrentUser, session: SessionDep
+    conversation: VisibleConversation,
+    offer_id: Id,
+    body: OfferAnswerIn,
+    user: CurrentUser,
+    session: SessionDep,
 ) -> OfferOut:
     """Accept, decline or counter the other person's offer. A counter returns the new offer;
     accepting reserves the item for the buyer at that price."""
-    conversation = service.get_conversation(
-        session=session, conversation_id=conversation_id, viewer=user
-    )
     offer = service.answer_offer(
         session=session,
         conversation=conversation,

@@ -226,66 +226,44 @@ def start(*, session: Session, buyer: User, listing_id: int) -> tuple[Conversati
         window=hour,
         message=_("You have started many conversations in the last hour. Please try again later."),
     )
+    return _open(session, listing_id, buyer.id, listing.seller_id)
+
+
+def _open(
+    session: Session, listing_id: int, buyer_id: int, seller_id: int
+) -> tuple[Conversation, bool]:
+    """The conversation of a listing and buyer, made unless it is there (two clicks at
+    once make one); returns (conversation, created)."""
     now = utcnow()
-    inserted = insert_unless_present(
+    created = insert_unless_present(
         session,
         Conversation,
         {
             "listing_id": listing_id,
-            "buyer_id": buyer.id,
-            "seller_id": listing.seller_id,
+            "buyer_id": buyer_id,
+            "seller_id": seller_id,
             "created_at": now,
             "last_message_at": now,
             "buyer_read_id": 0,
             "seller_read_id": 0,
         },
     )
-    conversation = session.exec(
-        select(Conversation).where(
-            Conversation.listing_id == listing_id, Conversation.buyer_id == buyer.id
-        )
-    ).one()
-    return conversation, inserted
+    found = find(session=session, listing_id=listing_id, buyer_id=buyer_id)
+    assert found is not None
+    return found, created
 
 
 def for_order(*, session: Session, order_id: int, viewer: User) -> Conversation:
     """The conversation about an order's item between its buyer and seller (made if they
     never talked before the sale: they must be able to now)."""
     order = orders_service.get_order(session=session, order_id=order_id, viewer=viewer)
-    found = session.exec(
-        select(Conversation).where(
-            Conversation.listing_id == order.listing_id, Conversation.buyer_id == order.buyer_id
-        )
-    ).first()
+    found = find(session=session, listing_id=order.listing_id, buyer_id=order.buyer_id)
     if found is not None:
         return found
-    if (
-        role_in(
-            Conversation(listing_id=0, buyer_id=order.buyer_id, seller_id=order.seller_id), viewer
-        )
-        is None
-    ):
-        raise ConversationNotFound()
+    if viewer.id not in (order.buyer_id, order.seller_id):
+        raise ConversationNotFound()  # an admin reads what the two people wrote, never starts
     lock_for_write(session)
-    now = utcnow()
-    insert_unless_present(
-        session,
-        Conversation,
-        {
-            "listing_id": order.listing_id,
-            "buyer_id": order.buyer_id,
-            "seller_id": order.seller_id,
-            "created_at": now,
-            "last_message_at": now,
-            "buyer_read_id": 0,
-            "seller_read_id": 0,
-        },
-    )
-    return session.exec(
-        select(Conversation).where(
-            Conversation.listing_id == order.listing_id, Conversation.buyer_id == order.buyer_id
-        )
-    ).one()
+    return _open(session, order.listing_id, order.buyer_id, order.seller_id)[0]
 
 
 def find(*, session: Session, listing_id: int, buyer_id: int) -> Conversation | None:
@@ -703,25 +681,12 @@ def agree_meeting(
         or proposal.kind is not MessageKind.MEETING
     ):
         raise NotFound(_("No such meeting proposal."), field="message_id")
-    agreed = session.exec(
-        select(Message).where(
-            Message.conversation_id == conversation.id,
-            Message.kind == MessageKind.MEETING_AGREED,
-            col(Message.id) > proposal.id,
-        )
-    ).first()
+    agreed = _after(session, proposal, MessageKind.MEETING_AGREED)
     if agreed is not None:
         return agreed  # agreed already: sent twice
     if proposal.sender_id == user.id:
         raise InvalidInput(_("Wait for the other person to agree."), field="message_id")
-    newer = session.exec(
-        select(Message).where(
-            Message.conversation_id == conversation.id,
-            Message.kind == MessageKind.MEETING,
-            col(Message.id) > proposal.id,
-        )
-    ).first()
-    if newer is not None:
+    if _after(session, proposal, MessageKind.MEETING) is not None:
         raise Conflict(_("A newer time was proposed since."), field="message_id")
     message = _post(
         session,
@@ -734,6 +699,19 @@ def agree_meeting(
     )
     _tell(session, conversation, user, MESSAGE, MEETING_AGREED, f"message:{message.id}")
     return message
+
+
+def _after(session: Session, message: Message, kind: MessageKind) -> Message | None:
+    """The first message of ``kind`` after ``message`` in its conversation."""
+    return session.exec(
+        select(Message)
+        .where(
+            Message.conversation_id == message.conversation_id,
+            Message.kind == kind,
+            col(Message.id) > message.id,
+        )
+        .order_by(col(Message.id))
+    ).first()
 
 
 @dataclass(frozen=True)
@@ -970,19 +948,7 @@ def answer_offer(
         _check_amount(session, listing, amount_cents, by_buyer=user.id == conversation.buyer_id)
         return _replace_and_offer(session, conversation, listing, user, amount_cents, open_offers)
     if action is OfferAction.DECLINE:
-        offer.status, offer.answered_at = OfferStatus.DECLINED, now
-        session.add(offer)
-        message = _post(session, conversation, user, MessageKind.OFFER, offer=offer)
-        _tell(
-            session,
-            conversation,
-            user,
-            OFFER,
-            OFFER_DECLINED,
-            f"message:{message.id}",
-            amount=money(offer.amount_cents, offer.currency),
-        )
-        return offer
+        return _close(session, conversation, user, offer, OfferStatus.DECLINED, OFFER_DECLINED)
     # Accept: the item is kept for the buyer at this price (one conditional UPDATE decides
     # between two accepts, or an accept and a Buy, racing).
     try:
@@ -998,7 +964,22 @@ def answer_offer(
             _("This item is no longer available: it was sold or reserved meanwhile."),
             field="offer_id",
         ) from None
-    offer.status, offer.answered_at = OfferStatus.ACCEPTED, now
+    _close(session, conversation, user, offer, OfferStatus.ACCEPTED, OFFER_ACCEPTED)
+    _withdraw_others(session, listing, keep=offer)
+    return offer
+
+
+def _close(
+    session: Session,
+    conversation: Conversation,
+    user: User,
+    offer: Offer,
+    status: OfferStatus,
+    wording: str,
+) -> Offer:
+    """``user``'s answer that closes the other person's offer: said in the conversation and
+    told to them."""
+    offer.status, offer.answered_at = status, utcnow()
     session.add(offer)
     message = _post(session, conversation, user, MessageKind.OFFER, offer=offer)
     _tell(
@@ -1006,11 +987,10 @@ def answer_offer(
         conversation,
         user,
         OFFER,
-        OFFER_ACCEPTED,
+        wording,
         f"message:{message.id}",
         amount=money(offer.amount_cents, offer.currency),
     )
-    _withdraw_others(session, listing, keep=offer)
     return offer
 
 

@@ -363,3 +363,26 @@ def test_the_api_shows_and_changes_it(client: TestClient, session: Session) -> N
     assert [e["loc"][-1] for e in bad.json()["detail"]] == ["email_notifications"]
     session.refresh(user)
     assert user.email_notifications is False
+
+
+def test_a_message_in_a_conversation_reaches_the_seller_by_mail(
+    committed_engine: Engine, inbox: Inbox
+) -> None:
+    from resale.conversations import service as conversations
+    from tests.factories import make_listing
+
+    with Session(writer(committed_engine)) as session:
+        seller = make_user(session, display_name="Camille", email="camille.chat@example.com")
+        buyer = make_user(session, display_name="Wei", email="wei.chat@example.com")
+        listing = make_listing(session, seller, title="Brompton bike")
+        talk, _ = conversations.start(session=session, buyer=buyer, listing_id=listing.id or 0)
+        conversations.send_text(
+            session=session, conversation=talk, sender=buyer, body="Still available?"
+        )
+        session.commit()
+        link = f"{SITE}/messages/{talk.id}"
+    run(committed_engine)
+    (mail,) = inbox.to("camille.chat@example.com")
+    assert mail["Subject"] == "resale: Wei about “Brompton bike”: Still available?"
+    assert link in mail.get_content()
+    assert inbox.to("wei.chat@example.com") == []  # the writer is not told of their own words
