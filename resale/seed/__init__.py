@@ -41,6 +41,7 @@ from resale.seed.rows import (
     insert_returning_ids,
     moment_after,
 )
+from resale.seed.talks import insert_conversations
 from resale.seed.trades import insert_trades
 from resale.users.models import User
 
@@ -116,6 +117,7 @@ def seed(
     favourites, events = _plan_interactions(rng=rng, people=people, ads=ads, now=now)
     _insert_interactions(session=session, favourites=favourites, events=events, steps=steps)
     trades = insert_trades(session=session, rng=rng, people=people, ads=ads, now=now, steps=steps)
+    talks = insert_conversations(session=session, people=people, ads=ads, steps=steps)
     session.flush()
 
     statuses = Counter(ad.status for ad in ads)
@@ -129,8 +131,8 @@ def seed(
         f"({statuses[ListingStatus.ACTIVE]:,} on sale, {statuses[ListingStatus.DRAFT]:,} drafts, "
         f"{statuses[ListingStatus.WITHDRAWN]:,} withdrawn) with {photo_count:,} photos "
         f"({len(LEAVES) * PHOTOS_PER_LEAF} shared demo images, {drawn} drawn now), "
-        f"{len(favourites):,} favourites, {views:,} views and {trades:,} completed trades "
-        "credited to carbon accounts. "
+        f"{len(favourites):,} favourites, {views:,} views, {trades:,} completed trades "
+        f"credited to carbon accounts and {talks} conversations with offers. "
         f"Log in as {DEMO_EMAIL} / {DEMO_PASSWORD} (a buyer in Paris), or as {DEMO_CN_EMAIL} "
         f"(a buyer in Shanghai, in Chinese); every demo user (…@{EMAIL_DOMAIN}) "
         f"has the same password."

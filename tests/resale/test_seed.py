@@ -648,3 +648,32 @@ def test_seeded_trades_are_completed_and_credited_like_real_ones(
     demo_user = session.exec(select(User).where(User.email == demo.DEMO_EMAIL)).one()
     mine = carbon.account_summary(session=session, user_id=demo_user.id or 0)
     assert mine.trades >= 3 and mine.buyer_grams > 0 and mine.seller_grams > 0
+
+
+def test_each_demo_account_has_offers_to_answer(session: Session, summary: str) -> None:
+    """Logged in, a demo account finds a counter-offer to its own offer, and an offer on
+    one of its items, each waiting for its answer, in its language."""
+    from resale.conversations import service as conversations
+    from resale.conversations.models import Conversation
+
+    for email in DEMO_EMAILS:
+        user = session.exec(select(User).where(User.email == email)).one()
+        talks = conversations.inbox(session=session, user=user)
+        assert {"buying" if t.conversation.buyer_id == user.id else "selling" for t in talks} == {
+            "buying",
+            "selling",
+        }
+        for talk in talks:
+            offer = conversations.open_offer(session=session, conversation=talk.conversation)
+            assert offer is not None and offer.made_by != user.id  # theirs to answer
+            assert talk.unread > 0
+        said = "".join(
+            m.body
+            for t in talks
+            for m in conversations.messages(session=session, conversation=t.conversation)
+        )
+        assert said
+        chinese = any("\u4e00" <= ch <= "\u9fff" for ch in said)
+        assert chinese == (email == demo.DEMO_CN_EMAIL), said
+    made = session.exec(select(func.count()).select_from(Conversation)).one()
+    assert f"{made} conversations with offers" in summary
