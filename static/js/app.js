@@ -185,6 +185,17 @@
       badge.hidden = !total;
     });
   };
+  // A stream is open only while its page is in view: a browser allows a handful of
+  // connections per site, and tabs in the background must not take them all.
+  var whileVisible = function (url, listen) {
+    var source = null;
+    var sync = function () {
+      if (document.hidden && source) { source.close(); source = null; }
+      else if (!document.hidden && !source) { source = new EventSource(url()); listen(source); }
+    };
+    document.addEventListener("visibilitychange", sync);
+    sync();
+  };
   var chat = document.getElementById("chat");
   if ("EventSource" in window && chat && chat.getAttribute("data-live")) {
     var csrfMeta = document.querySelector('meta[name="csrf-token"]');
@@ -195,23 +206,30 @@
         headers: { "X-CSRF-Token": csrfMeta.getAttribute("content") }
       });
     };
-    var lines = new EventSource(chat.getAttribute("data-live"));
-    lines.addEventListener("line", function (event) {
-      var data = JSON.parse(event.data);
-      if (document.getElementById("m" + data.id)) return;
-      var empty = document.getElementById("chat-empty");
-      if (empty) empty.remove();
-      var holder = document.createElement("ol");
-      holder.innerHTML = data.html;
-      while (holder.firstElementChild) chat.appendChild(holder.firstElementChild);
-      chat.lastElementChild.scrollIntoView({ block: "end", behavior: "smooth" });
-      markRead();
+    var lastId = function () {
+      var lines = chat.querySelectorAll("[data-id]");
+      return lines.length ? lines[lines.length - 1].getAttribute("data-id") : "0";
+    };
+    var base = chat.getAttribute("data-live").split("?")[0];
+    whileVisible(function () { return base + "?after=" + lastId(); }, function (source) {
+      source.addEventListener("line", function (event) {
+        var data = JSON.parse(event.data);
+        if (document.getElementById("m" + data.id)) return;
+        var empty = document.getElementById("chat-empty");
+        if (empty) empty.remove();
+        var holder = document.createElement("ol");
+        holder.innerHTML = data.html;
+        while (holder.firstElementChild) chat.appendChild(holder.firstElementChild);
+        chat.lastElementChild.scrollIntoView({ block: "end", behavior: "smooth" });
+        markRead();
+      });
+      source.addEventListener("unread", function (event) { setUnread(JSON.parse(event.data).total); });
     });
-    lines.addEventListener("unread", function (event) { setUnread(JSON.parse(event.data).total); });
     document.addEventListener("visibilitychange", markRead);
   } else if ("EventSource" in window && document.querySelector("[data-unread]")) {
-    var counts = new EventSource("/api/v1/conversations/live");
-    counts.addEventListener("unread", function (event) { setUnread(JSON.parse(event.data).total); });
+    whileVisible(function () { return "/api/v1/conversations/live"; }, function (source) {
+      source.addEventListener("unread", function (event) { setUnread(JSON.parse(event.data).total); });
+    });
   }
   var body = document.getElementById("body");
   if (body && body.form && body.form.id === "compose") {
