@@ -36,6 +36,7 @@ __all__ = [
     "entries_for_order",
     "entries_of",
     "impact",
+    "ledger_grams",
     "ledger_rows",
     "monthly",
     "reverse_trade",
@@ -257,6 +258,12 @@ def account_summary(*, session: Session, user_id: int) -> AccountSummary:
         buyer_grams=grams.get(TradeRole.BUYER, 0),
         seller_grams=grams.get(TradeRole.SELLER, 0),
     )
+
+
+def ledger_grams(*, session: Session, user_id: int) -> int:
+    """The sum of a user's ledger entries, in grams (one query): what they avoided, net."""
+    total = session.execute(sa.select(sa.func.sum(_E.grams)).where(_E.user_id == user_id)).scalar()
+    return int(total or 0)
 
 
 def entries_of(

@@ -127,6 +127,12 @@ class Listing(ListingBase, table=True):
     # The search document (listings.text.search_document): stemmed, accent-folded terms
     # marked by class. Both databases' full-text indexes are built on it. Kept by the service.
     search_doc: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
+    # Moderation (resale.moderation): hidden from everyone but its seller (and withdrawn
+    # from sale if it was active); held for review at publishing (a prohibited-item match:
+    # the status stays draft until an admin approves or rejects it).
+    hidden_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    held_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    held_reason: str | None = Field(default=None, max_length=200)
 
     seller: User = Relationship(sa_relationship_kwargs={"lazy": "raise"})
     photos: list["ListingPhoto"] = Relationship(

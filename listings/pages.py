@@ -402,6 +402,10 @@ def listing_page(
             "action_sections": web.sections(
                 "listing_actions", request=request, session=session, viewer=viewer, listing=listing
             ),
+            # What another area says of the seller in their card (trust: rating, profile).
+            "seller_sections": web.sections(
+                "seller", request=request, session=session, viewer=viewer, listing=listing
+            ),
         },
     )
 
@@ -451,6 +455,8 @@ def sell_submit(
         )
     except ResaleError as exc:  # nothing of this attempt stays: no draft; the photos go back
         return web.form_failed(request, "listings/sell.html", context, exc, session=session)
+    if publish_now and listing.held_at is not None:
+        return web.redirect(f"/listings/{listing.id}", flash=_held_message(), kind="error")
     message = (
         _("Your item is on sale.")
         if publish_now
@@ -529,7 +535,16 @@ def publish_submit(listing: OwnedListing, session: SessionDep) -> Response:
         service.publish(session=session, listing=listing)
     except ResaleError as exc:
         return web.redirect(f"/listings/{listing.id}/edit", flash=exc.message, kind="error")
+    if listing.held_at is not None:
+        return web.redirect(f"/listings/{listing.id}", flash=_held_message(), kind="error")
     return web.redirect(f"/listings/{listing.id}", flash=_("Your item is on sale."))
+
+
+def _held_message() -> str:
+    return _(
+        "Your listing mentions something that may not be sold here, so a moderator will "
+        "review it before it goes on sale. You will be told the outcome."
+    )
 
 
 @router.post("/listings/{listing_id}/withdraw")

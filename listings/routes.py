@@ -243,11 +243,24 @@ def delete_photo(photo_id: Id, listing: OwnedListing, session: SessionDep) -> Re
     return Response(status_code=204)
 
 
-@router.post("/listings/{listing_id}/publish", response_model=ListingPrivate)
-def publish(listing: OwnedListing, user: CurrentUser, session: SessionDep) -> ListingPublic:
-    return listing_out(
-        service.publish(session=session, listing=listing), viewer=user, favorite=None
-    )
+@router.post(
+    "/listings/{listing_id}/publish",
+    response_model=ListingPrivate,
+    responses={
+        202: {
+            "model": ListingPrivate,
+            "description": "Held for a moderator's review (it names a prohibited item): "
+            "held_at and held_reason are set and the status is unchanged",
+        }
+    },
+)
+def publish(
+    listing: OwnedListing, user: CurrentUser, session: SessionDep, response: Response
+) -> ListingPublic:
+    published = service.publish(session=session, listing=listing)
+    if published.held_at is not None:
+        response.status_code = 202
+    return listing_out(published, viewer=user, favorite=None)
 
 
 @router.post("/listings/{listing_id}/withdraw", response_model=ListingPrivate)

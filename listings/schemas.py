@@ -208,6 +208,11 @@ class ListingPrivate(ListingPublic):
 
     lat: float | None
     lon: float | None
+    held_at: datetime | None = Field(
+        default=None, description="Held for a moderator's review at publishing, since then"
+    )
+    held_reason: str | None = Field(default=None, description="What the listing matched")
+    hidden_at: datetime | None = Field(default=None, description="Hidden by a moderator")
 
 
 class ListingCard(BaseModel):

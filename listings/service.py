@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from sqlmodel import Session, col, select
 
 from listings import photos as photo_store
-from listings import views
+from listings import prohibited, views
 from listings.carbon import listing_carbon as listing_carbon
 from listings.distance import distance_km as distance_km
 from listings.hold import ListingNotAvailable as ListingNotAvailable
@@ -35,12 +35,19 @@ from listings.models import (
     ListingPhoto,
     ListingStatus,
 )
+from listings.moderation import held_listings as held_listings
+from listings.moderation import hide as hide
+from listings.moderation import hide_seller_listings as hide_seller_listings
+from listings.moderation import reject_held as reject_held
+from listings.moderation import unhide as unhide
+from listings.moderation import unhide_seller_listings as unhide_seller_listings
 from listings.saved_searches import save_search as save_search
 from listings.schemas import ListingCreate, ListingUpdate
 from listings.text import search_document
 from resale.core.config import settings
 from resale.core.db import (
     insert_unless_present,
+    lock_for_write,
     on_commit,
     on_rollback,
     pause,
@@ -106,9 +113,13 @@ def get_listings(*, session: Session, listing_ids: Sequence[int]) -> dict[int, L
 
 
 def get_visible_listing(*, session: Session, listing_id: int, viewer: User | None) -> Listing:
-    """A listing the viewer may see: public ones, and any of their own."""
+    """A listing the viewer may see: public ones not hidden by moderation, and any of their
+    own (an admin sees a hidden one too)."""
     listing = get_listing(session=session, listing_id=listing_id)
-    if listing.status not in PUBLIC and (viewer is None or viewer.id != listing.seller_id):
+    own = viewer is not None and viewer.id == listing.seller_id
+    if listing.status not in PUBLIC and not own:
+        raise ListingNotFound()
+    if listing.hidden_at is not None and not own and not (viewer and viewer.is_admin):
         raise ListingNotFound()
     return listing
 
@@ -361,10 +372,19 @@ def sell(
     return listing
 
 
-def publish(*, session: Session, listing: Listing) -> Listing:
-    """Put a draft (or a withdrawn listing) on sale."""
+class ListingTakenDown(Conflict):
+    def __init__(self) -> None:
+        super().__init__(_("This listing was taken down by a moderator and cannot be published."))
+
+
+def publish(*, session: Session, listing: Listing, reviewed: bool = False) -> Listing:
+    """Put a draft (or a withdrawn listing) on sale; one that names a prohibited item
+    (listings.prohibited) is held for review instead: ``held_at`` set, its status
+    unchanged, until a moderator approves it (``reviewed``) or rejects it."""
     if listing.status is ListingStatus.ACTIVE:
         return listing
+    if listing.hidden_at is not None:
+        raise ListingTakenDown()
     if listing.status not in {ListingStatus.DRAFT, ListingStatus.WITHDRAWN}:
         raise Conflict(
             _("A %(status)s listing cannot be published.")
@@ -377,12 +397,39 @@ def publish(*, session: Session, listing: Listing) -> Listing:
             _("Set where the item is (or a home location on your profile) before publishing."),
             field="place",
         )
+    if not reviewed:
+        if listing.held_at is not None:
+            return listing  # waiting for a moderator
+        found = prohibited.match(
+            title=listing.title,
+            description=listing.description,
+            brand=listing.brand,
+            category=listing.category,
+        )
+        if found is not None:
+            listing.held_at = utcnow()
+            listing.held_reason = found
+            listing.updated_at = utcnow()
+            session.add(listing)
+            session.flush()
+            return listing
+    listing.held_at = None
+    listing.held_reason = None
     listing.status = ListingStatus.ACTIVE
     listing.published_at = listing.published_at or utcnow()
     listing.updated_at = utcnow()
     session.add(listing)
     session.flush()
     return listing
+
+
+def approve_held(*, session: Session, listing_id: int) -> Listing | None:
+    """A moderator lets a held listing go on sale; None if it is not held."""
+    lock_for_write(session)
+    listing = get_listing(session=session, listing_id=listing_id)
+    if listing.held_at is None or listing.hidden_at is not None:
+        return None
+    return publish(session=session, listing=listing, reviewed=True)
 
 
 def withdraw(*, session: Session, listing: Listing) -> Listing:

@@ -33,11 +33,16 @@ from resale.core.db import POOL_OVERFLOW, POOL_SIZE, SessionDep, get_engine
 from resale.core.headers import SecurityHeaders
 from resale.core.notifications import jobs as notification_jobs
 from resale.core.scheduler import Job, Scheduler
+from resale.moderation import pages as moderation_pages
+from resale.moderation import routes as moderation_routes
 from resale.trade.orders import jobs as order_jobs
 from resale.trade.orders import pages as order_pages
 from resale.trade.orders import payment_pages, webhooks
 from resale.trade.orders import routes as order_routes
 from resale.trade.payments.configured import get_gateway
+from resale.trust import jobs as trust_jobs
+from resale.trust import pages as trust_pages
+from resale.trust import routes as trust_routes
 from resale.users import jobs as user_jobs
 from resale.users import pages as user_pages
 from resale.users import routes as user_routes
@@ -66,6 +71,7 @@ def jobs() -> list[Job]:
         *matching_jobs.jobs(),
         *listing_jobs.jobs(),
         *conversation_jobs.jobs(),
+        *trust_jobs.jobs(),
         *user_jobs.jobs(),
         *notification_jobs.jobs(recipients=user_service.email_recipients),
     ]
@@ -182,6 +188,8 @@ def create_app() -> FastAPI:
     app.mount("/media", StaticFiles(directory=settings.media_dir), name="media")
     matching_pages.register()
     conversation_pages.register()
+    moderation_pages.register()
+    trust_pages.register()
     for router in (
         health,
         docs.router,
@@ -191,6 +199,8 @@ def create_app() -> FastAPI:
         carbon_routes.router,
         matching_routes.router,
         conversation_routes.router,
+        trust_routes.router,
+        moderation_routes.router,
         webhooks.router,
         user_pages.router,
         listing_pages.router,
@@ -200,6 +210,8 @@ def create_app() -> FastAPI:
         matching_pages.router,
         conversation_pages.live_router,
         conversation_pages.router,
+        trust_pages.router,
+        moderation_pages.router,
     ):
         app.include_router(router)
     openapi.install(app)

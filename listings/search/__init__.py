@@ -5,7 +5,7 @@ and word tiers), ``run`` (how a search is cut into slices and run), ``cards`` (w
 shows), ``match`` (the same filters as one predicate in Python) and ``url`` (a search in a page's address). See ``run`` for how a search runs.
 """
 
-from listings.search.cards import load_cards
+from listings.search.cards import load_cards, seller_cards
 from listings.search.cursor import InvalidSearch
 from listings.search.match import matches
 from listings.search.query import (
@@ -51,5 +51,6 @@ __all__ = [
     "load_cards",
     "matches",
     "search",
+    "seller_cards",
     "to_url",
 ]

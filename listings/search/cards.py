@@ -8,11 +8,19 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from listings.schemas import ListingCard
-from listings.search.sql import _C, _LISTINGS, _PHOTOS, _USERS, _distance, _point_params, _run
+from listings.search.sql import (
+    _ACTIVE,
+    _C,
+    _LISTINGS,
+    _PHOTOS,
+    _USERS,
+    _distance,
+    _point_params,
+    _run,
+)
 
 
-@lru_cache(maxsize=2)
-def _cards_statement(with_distance: bool) -> sa.Select[Any]:
+def _card_columns(with_distance: bool) -> sa.Select[Any]:
     inner = _PHOTOS.alias("first_photo")
     first_photo = (
         sa.select(inner.c.id)
@@ -47,8 +55,32 @@ def _cards_statement(with_distance: bool) -> sa.Select[Any]:
         .select_from(_LISTINGS)
         .join(_USERS, _USERS.c.id == _C.seller_id)
         .outerjoin(_PHOTOS, _PHOTOS.c.id == first_photo)
-        .where(_C.id.in_(sa.bindparam("ids", expanding=True)))
     )
+
+
+@lru_cache(maxsize=2)
+def _cards_statement(with_distance: bool) -> sa.Select[Any]:
+    return _card_columns(with_distance).where(_C.id.in_(sa.bindparam("ids", expanding=True)))
+
+
+@lru_cache(maxsize=1)
+def _seller_statement() -> sa.Select[Any]:
+    return (
+        _card_columns(False)
+        .where(_C.seller_id == sa.bindparam("seller_id"), _ACTIVE)
+        .order_by(_C.published_at.desc(), _C.id.desc())
+        .limit(sa.bindparam("limit"))
+    )
+
+
+def seller_cards(*, session: Session, seller_id: int, limit: int = 24) -> list[ListingCard]:
+    """A seller's listings on sale, newest first, as result cards: one query."""
+    statement = _seller_statement()
+    names = statement.selected_columns.keys()
+    return [
+        ListingCard.model_validate(dict(zip(names, row, strict=True)))
+        for row in _run(session, statement, {"seller_id": seller_id, "limit": limit})
+    ]
 
 
 def load_cards(

@@ -30,3 +30,13 @@ class TooManyMessages(ResaleError):
 class OfferClosed(Conflict):
     def __init__(self, message: str) -> None:
         super().__init__(message, field="offer_id")
+
+
+class SenderSuspended(PermissionDenied):
+    def __init__(self) -> None:
+        super().__init__(_("Your account is suspended by a moderator: you cannot send messages."))
+
+
+class MessageNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__(_("No such message."), field="id")

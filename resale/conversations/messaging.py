@@ -15,7 +15,7 @@ from listings import photos as photo_store
 from listings import service as listings_service
 from listings.models import Listing
 from resale.conversations import safety
-from resale.conversations.errors import Blocked
+from resale.conversations.errors import Blocked, MessageNotFound, SenderSuspended
 from resale.conversations.models import (
     Conversation,
     Message,
@@ -48,6 +48,18 @@ NEW_MESSAGE = N_("%(name)s about “%(title)s”: %(text)s")
 NEW_PHOTO = N_("%(name)s sent a photo about “%(title)s”.")
 
 # --- Messages --------------------------------------------------------------------------
+
+
+def readable_message(*, session: Session, message_id: int, viewer: User) -> Message:
+    """A message its viewer may read (one of the two people, or an admin); anyone else is
+    told it does not exist."""
+    message = session.get(Message, message_id)
+    conversation = session.get(Conversation, message.conversation_id) if message else None
+    if message is None or conversation is None:
+        raise MessageNotFound()
+    if role_in(conversation, viewer) is None and not viewer.is_admin:
+        raise MessageNotFound()
+    return message
 
 
 def messages(
@@ -171,6 +183,8 @@ def _post(
     """Store a message from ``sender`` (limits counted, blocks checked), move the
     conversation up the inboxes, and tell the other person."""
     assert sender.id is not None
+    if sender.suspended_at is not None:
+        raise SenderSuspended()
     _lock_person(session, sender.id)
     other = other_party(conversation, sender)
     if is_blocked(session=session, a=sender.id, b=other):
@@ -296,3 +310,46 @@ def warnings_of(message: Message) -> list[str]:
         except ValueError:
             continue
     return [_(kind.label) for kind in kinds]
+
+
+# --- For profiles: how soon someone answers ----------------------------------------------
+
+# Messages of the last this many days count towards a typical response time.
+RESPONSE_WINDOW_DAYS = 180
+
+
+def response_delays(*, session: Session, user_id: int) -> list[float]:
+    """Seconds between a message to ``user_id`` (the first still unanswered in its
+    conversation) and their next message there, for their conversations of the last
+    ``RESPONSE_WINDOW_DAYS`` days: one query, worked out here."""
+    since = utcnow() - timedelta(days=RESPONSE_WINDOW_DAYS)
+    rows = session.execute(
+        sa.select(col(Message.conversation_id), col(Message.sender_id), col(Message.created_at))
+        .join(Conversation, col(Conversation.id) == col(Message.conversation_id))
+        .where(
+            sa.or_(col(Conversation.buyer_id) == user_id, col(Conversation.seller_id) == user_id),
+            col(Message.created_at) >= since,
+        )
+        .order_by(col(Message.conversation_id), col(Message.id))
+    ).all()
+    delays: list[float] = []
+    current: int | None = None
+    waiting: datetime | None = None
+    for conversation_id, sender_id, at in rows:
+        if conversation_id != current:
+            current, waiting = conversation_id, None
+        if sender_id != user_id:
+            waiting = waiting or at
+        elif waiting is not None:
+            delays.append(max(0.0, (at - waiting).total_seconds()))
+            waiting = None
+    return delays
+
+
+def typical_response_seconds(*, session: Session, user_id: int) -> float | None:
+    """The median of ``response_delays``; None when they have answered nobody yet."""
+    delays = sorted(response_delays(session=session, user_id=user_id))
+    if not delays:
+        return None
+    middle = len(delays) // 2
+    return delays[middle] if len(delays) % 2 else (delays[middle - 1] + delays[middle]) / 2

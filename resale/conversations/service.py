@@ -17,7 +17,9 @@ Rules in one place:
 from resale.conversations.errors import (
     Blocked,
     ConversationNotFound,
+    MessageNotFound,
     OfferClosed,
+    SenderSuspended,
     TooManyMessages,
 )
 from resale.conversations.meetings import (
@@ -35,8 +37,11 @@ from resale.conversations.messaging import (
     messages,
     new_messages_for,
     offers_of,
+    readable_message,
+    response_delays,
     send_photo,
     send_text,
+    typical_response_seconds,
     warnings_of,
 )
 from resale.conversations.offers import (
@@ -73,8 +78,10 @@ __all__ = [
     "ConversationNotFound",
     "InboxRow",
     "Meeting",
+    "MessageNotFound",
     "OfferAction",
     "OfferClosed",
+    "SenderSuspended",
     "TooManyMessages",
     "agree_meeting",
     "answer_offer",
@@ -98,12 +105,15 @@ __all__ = [
     "open_offer",
     "other_party",
     "propose_meeting",
+    "readable_message",
     "reservation_note",
+    "response_delays",
     "role_in",
     "send_photo",
     "send_text",
     "set_floor",
     "start",
+    "typical_response_seconds",
     "unblock",
     "unread_in",
     "unread_total",

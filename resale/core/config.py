@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # A live stream looks at the database at least this often (seconds), for what another
     # process wrote; what this process writes wakes it at once.
     live_poll_seconds: float = Field(default=5.0, gt=0)
+    # Reviews: days after an order completes during which its buyer and seller may review
+    # each other; a review still unanswered is shown when they end.
+    review_days: int = Field(default=14, ge=1)
     # Buyer protection: days after hand-over or delivery to confirm or open a dispute.
     protection_days: float = Field(default=2, gt=0)
     # A shipped parcel counts as delivered this many days after it was sent (no carrier feed).

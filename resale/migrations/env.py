@@ -12,8 +12,10 @@ import listings.models  # noqa: F401
 import resale.conversations.models
 import resale.core.notifications.models
 import resale.core.ratelimit.models
+import resale.moderation.models
 import resale.trade.orders.models
 import resale.trade.payments.models
+import resale.trust.models
 import resale.users.models  # noqa: F401
 from resale.core.db import UTCDateTime, make_engine
 from resale.migrations import include_object

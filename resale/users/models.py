@@ -29,6 +29,8 @@ class User(UserBase, table=True):
     # Notifications also by e-mail (when the site sends e-mail); they always stay in-app.
     email_notifications: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Set by the moderation desk: no login, no session or token works, no messages.
+    suspended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     @property
     def has_location(self) -> bool:

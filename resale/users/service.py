@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from resale.core import security
 from resale.core.config import settings
 from resale.core.db import pause, utcnow
-from resale.core.errors import Conflict, NotAuthenticated
+from resale.core.errors import Conflict, NotAuthenticated, PermissionDenied
 from resale.core.geo import bounding_box, haversine_km, place_name_for
 from resale.core.i18n import N_, gettext
 from resale.users.models import AuthToken, TokenKind, User
@@ -98,6 +98,13 @@ class WrongCredentials(NotAuthenticated):
         super().__init__(gettext(WRONG_CREDENTIALS))
 
 
+class AccountSuspended(PermissionDenied):
+    def __init__(self) -> None:
+        super().__init__(
+            gettext("This account is suspended by a moderator; it cannot be used to sign in.")
+        )
+
+
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
@@ -159,6 +166,8 @@ def authenticate(
     if not right or user is None:
         raise WrongCredentials()  # the attempt's hits stay: they count this failure
     attempt.succeeded()
+    if user.suspended_at is not None:
+        raise AccountSuspended()
     if security.password_needs_rehash(user.password_hash):
         user.password_hash = security.hash_password(password)
         session.add(user)
@@ -192,6 +201,7 @@ def user_for_token(*, session: Session, token: str, kind: TokenKind) -> User | N
             AuthToken.token_hash == security.token_digest(token),
             AuthToken.kind == kind,
             col(AuthToken.expires_at) > utcnow(),
+            col(User.suspended_at).is_(None),  # a suspension ends every session and token
         )
     ).first()
     return row
@@ -202,6 +212,51 @@ def revoke_token(*, session: Session, token: str) -> None:
     session.execute(
         sa.delete(AuthToken).where(col(AuthToken.token_hash) == security.token_digest(token))
     )
+
+
+def get_user(*, session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def users_by_id(*, session: Session, user_ids: Sequence[int]) -> dict[int, User]:
+    """Several people by id, in one query (for list pages)."""
+    if not user_ids:
+        return {}
+    rows = session.exec(select(User).where(col(User.id).in_(set(user_ids)))).all()
+    return {row.id: row for row in rows if row.id is not None}
+
+
+def suspend(*, session: Session, user: User) -> bool:
+    """Suspend an account (the moderation desk): its logins end and no new one is allowed;
+    False if it is suspended already."""
+    now = utcnow()
+    # One conditional UPDATE: of two moderators at once, one suspends.
+    done = session.execute(
+        sa.update(User)
+        .where(col(User.id) == user.id, col(User.suspended_at).is_(None))
+        .values(suspended_at=now)
+    )
+    if not done.rowcount:  # type: ignore[attr-defined]
+        session.refresh(user)
+        return False
+    user.suspended_at = now
+    session.execute(sa.delete(AuthToken).where(col(AuthToken.user_id) == user.id))
+    session.flush()
+    return True
+
+
+def unsuspend(*, session: Session, user: User) -> bool:
+    """Lift a suspension; False if there was none."""
+    done = session.execute(
+        sa.update(User)
+        .where(col(User.id) == user.id, col(User.suspended_at).is_not(None))
+        .values(suspended_at=None)
+    )
+    if not done.rowcount:  # type: ignore[attr-defined]
+        session.refresh(user)
+        return False
+    user.suspended_at = None
+    return True
 
 
 def set_language(*, session: Session, user: User, language: Language | None) -> None:

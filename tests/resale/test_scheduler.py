@@ -31,6 +31,7 @@ NAMES = [
     "listings.reservations",
     "listings.pending_photos",
     "offers.expire",
+    "reviews.shown",
     "users.expired_tokens",
     "notifications.email",
 ]

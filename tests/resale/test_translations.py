@@ -199,6 +199,11 @@ ADDRESS_CN = {
 QUESTION = "你好，车还在吗？可以小刀吗？"
 ELSEWHERE = "加我微信，支付宝转账更方便"
 MEETING_PLACE = "静安寺地铁站 1号口"
+REVIEW_TEXT = "沙发很好，卖家很友好"
+REVIEW_REPLY = "谢谢，欢迎再来"
+# A report of the bike, and a listing held for review (it names a prohibited item).
+REPORT_NOTE = "车架看起来是假的"
+HELD_TITLE = "高仿 名牌手表"
 CONTENT = [
     TITLE,
     DESCRIPTION,
@@ -316,6 +321,22 @@ def market(app: FastAPI, session: Session, tmp_path: Path) -> dict[str, Any]:
     )
     # And the completed trade's, with its system lines.
     conversations.for_order(session=session, order_id=completed.id or 0, viewer=buyer)
+    # Another sofa sold, reviewed by both (so shown on their profiles, the seller answering).
+    from resale.trust import service as trust
+
+    reviewed = make_completed_order(
+        session, gateway, seller=seller, buyer=buyer, title="沙发", category="sofas", **cny
+    )
+    buyer_review = trust.write_review(
+        session=session,
+        order_id=reviewed.id or 0,
+        author=buyer,
+        stars=5,
+        text=REVIEW_TEXT,
+        as_described=True,
+    )
+    trust.write_review(session=session, order_id=reviewed.id or 0, author=seller, stars=4)
+    trust.reply(session=session, review_id=buyer_review.id or 0, user=seller, text=REVIEW_REPLY)
     notifications.tell(
         session,
         buyer.id or 0,
@@ -324,16 +345,67 @@ def market(app: FastAPI, session: Session, tmp_path: Path) -> dict[str, Any]:
         f"/listings/{on_sale.id}",
         key=f"listing:{on_sale.id}",
     )
+    # The moderation desk (resale.moderation): the bike and a message reported, a listing
+    # held for review at publishing, a dismissal in the log; seen by an admin.
+    from resale.moderation import service as moderation
+    from resale.moderation.models import Action, Reason, SubjectKind
+
+    admin = make_user(session, display_name="管理员", is_admin=True, **where)
+    moderation.report(
+        session=session,
+        reporter=buyer,
+        kind=SubjectKind.LISTING,
+        subject_id=on_sale.id or 0,
+        reason=Reason.COUNTERFEIT,
+        note=REPORT_NOTE,
+    )
+    [elsewhere] = [
+        m for m in conversations.messages(session=session, conversation=talk) if m.body == ELSEWHERE
+    ]
+    moderation.report(
+        session=session,
+        reporter=buyer,
+        kind=SubjectKind.MESSAGE,
+        subject_id=elsewhere.id or 0,
+        reason=Reason.SCAM,
+    )
+    moderation.report(
+        session=session,
+        reporter=seller,
+        kind=SubjectKind.USER,
+        subject_id=buyer.id or 0,
+        reason=Reason.OTHER,
+    )
+    moderation.act(
+        session=session,
+        moderator=admin,
+        kind=SubjectKind.USER,
+        subject_id=buyer.id or 0,
+        action=Action.DISMISS,
+        reason=REPORT_NOTE,
+        gateway=gateway,
+    )
+    drafted = make_listing(session, seller, status=ListingStatus.DRAFT, title=HELD_TITLE, **cny)
+    held = listings_service.get_listing(session=session, listing_id=drafted.id or 0)
+    listings_service.publish(session=session, listing=held)
+    assert held.held_at is not None
     session.flush()
     return {
         "seller": seller,
         "buyer": buyer,
+        "admin": admin,
+        "pages": [
+            f"/report?subject=listing&id={on_sale.id}",
+            f"/report?subject=message&id={elsewhere.id}",
+            f"/report?subject=user&id={seller.id}",
+        ],
         "params": {
             "listing_id": on_sale.id,
             "order_id": completed.id,
             "search_id": saved.id,
             "conversation_id": talk.id,
             "ref": payment.ref,
+            "user_id": seller.id,
         },
         "orders": [paid.id, parcel.id, completed.id, waiting.id],
         "content": [
@@ -342,6 +414,13 @@ def market(app: FastAPI, session: Session, tmp_path: Path) -> dict[str, Any]:
             QUESTION,
             ELSEWHERE,
             MEETING_PLACE,
+            REVIEW_TEXT,
+            REVIEW_REPLY,
+            REPORT_NOTE,
+            HELD_TITLE,
+            "管理员",
+            "管",  # the admin's initial
+            "高仿",  # the prohibited word the held listing matched
         ],  # the search's name, made in Chinese when saved
     }
 
@@ -380,7 +459,8 @@ EXTRA_PAGES = [
 def _visit_all(client: TestClient, session: Session, app: FastAPI, market: dict[str, Any]) -> Any:
     paths = [*_pages(app, market["params"]), *EXTRA_PAGES]
     paths += [f"/orders/{order_id}" for order_id in market["orders"]]
-    for who in (None, market["buyer"], market["seller"]):
+    paths += market.get("pages", [])
+    for who in (None, market["buyer"], market["seller"], market.get("admin")):
         client.cookies.clear()
         if who is not None:
             browser_login(client, session, who)

@@ -129,6 +129,62 @@ def last_order_id(*, session: Session) -> int | None:
     return session.execute(sa.select(sa.func.max(col(Order.id)))).scalar()
 
 
+# --- For trust: the trade a review is about, and a person's completed trades --------------
+
+
+@dataclass(frozen=True)
+class TradeFacts:
+    """What a review needs of an order: its two people, its status and when it closed."""
+
+    order_id: int
+    listing_id: int
+    buyer_id: int
+    seller_id: int
+    status: OrderStatus
+    closed_at: datetime | None
+
+    @property
+    def completed(self) -> bool:
+        """A completed sale. A refunded order (even one refunded after completing) is not
+        COMPLETED: it is no sale, and nothing to review as one."""
+        return self.status is OrderStatus.COMPLETED
+
+
+def trade_facts(*, session: Session, order_id: int) -> TradeFacts | None:
+    """One order as plain values, or None when there is no such order."""
+    row = session.execute(
+        sa.select(
+            col(Order.id),
+            col(Order.listing_id),
+            col(Order.buyer_id),
+            col(Order.seller_id),
+            col(Order.status),
+            col(Order.closed_at),
+        ).where(col(Order.id) == order_id)
+    ).first()
+    return None if row is None else TradeFacts(*row)
+
+
+@dataclass(frozen=True)
+class TradeCounts:
+    """A person's completed orders: as seller (items sold), and in either role."""
+
+    sold: int
+    trades: int
+
+
+def completed_counts(*, session: Session, user_id: int) -> TradeCounts:
+    """How many completed orders ``user_id`` sold, and took part in at all (one query)."""
+    completed = col(Order.status) == OrderStatus.COMPLETED
+    sold = sa.func.count().filter(col(Order.seller_id) == user_id)
+    row = session.execute(
+        sa.select(sold, sa.func.count()).where(
+            completed, sa.or_(col(Order.seller_id) == user_id, col(Order.buyer_id) == user_id)
+        )
+    ).one()
+    return TradeCounts(sold=int(row[0] or 0), trades=int(row[1] or 0))
+
+
 # --- For conversations: what happened to the trade the two people talk about -------------
 
 # The order events a conversation shows as its system lines ("Paid", "Shipped"...).

@@ -24,7 +24,10 @@ from resale.trade.orders.payment_events import (
 )
 from resale.trade.orders.reading import (
     Purchase,
+    TradeCounts,
+    TradeFacts,
     TradeLine,
+    completed_counts,
     delivery_address,
     delivery_city,
     events_of,
@@ -37,6 +40,7 @@ from resale.trade.orders.reading import (
     orders_of,
     purchases,
     role_of,
+    trade_facts,
     trade_lines,
 )
 from resale.trade.orders.sweep import SweepReport, sweep
@@ -62,6 +66,8 @@ __all__ = [
     "Purchase",
     "Role",
     "SweepReport",
+    "TradeCounts",
+    "TradeFacts",
     "TradeLine",
     "WrongHandoverCode",
     "WrongState",
@@ -69,6 +75,7 @@ __all__ = [
     "buy",
     "cancel",
     "carbon_share",
+    "completed_counts",
     "confirm",
     "credit_carbon",
     "delivery_address",
@@ -95,5 +102,6 @@ __all__ = [
     "start_payment",
     "sweep",
     "trade_estimate",
+    "trade_facts",
     "trade_lines",
 ]

@@ -1,0 +1,78 @@
+"""Trust between strangers: reviews after a trade and public profiles; the area's public
+face for its pages, routes and jobs (``from resale.trust import service``). Nothing here
+speaks HTTP. The work is in ``errors``, ``reviews`` (the rules are stated there) and
+``profiles``, each importing only those before it."""
+
+from resale.trust.errors import (
+    AdminsOnly,
+    AlreadyAnswered,
+    AlreadyHidden,
+    AlreadyReviewed,
+    NotAParty,
+    NotCompleted,
+    NotYourReview,
+    OrderNotReviewable,
+    ProfileNotFound,
+    ReviewNotFound,
+    ReviewWindowClosed,
+)
+from resale.trust.profiles import (
+    BADGE_ONE_YEAR,
+    BADGE_QUICK,
+    BADGE_TEN_TRADES,
+    Profile,
+    badges_for,
+    profile,
+)
+from resale.trust.reviews import (
+    Rating,
+    ReviewChance,
+    ShownReview,
+    hide,
+    is_shown,
+    moderation_log,
+    open_chance,
+    rating_of,
+    reply,
+    review_chance,
+    reviews_about,
+    shown_clause,
+    tell_shown,
+    window_end,
+    write_review,
+)
+
+__all__ = [
+    "BADGE_ONE_YEAR",
+    "BADGE_QUICK",
+    "BADGE_TEN_TRADES",
+    "AdminsOnly",
+    "AlreadyAnswered",
+    "AlreadyHidden",
+    "AlreadyReviewed",
+    "NotAParty",
+    "NotCompleted",
+    "NotYourReview",
+    "OrderNotReviewable",
+    "Profile",
+    "ProfileNotFound",
+    "Rating",
+    "ReviewChance",
+    "ReviewNotFound",
+    "ReviewWindowClosed",
+    "ShownReview",
+    "badges_for",
+    "hide",
+    "is_shown",
+    "moderation_log",
+    "open_chance",
+    "profile",
+    "rating_of",
+    "reply",
+    "review_chance",
+    "reviews_about",
+    "shown_clause",
+    "tell_shown",
+    "window_end",
+    "write_review",
+]
