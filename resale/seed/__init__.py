@@ -31,6 +31,7 @@ from resale.core.geo import PLACES, PLACES_BY_SLUG, Place, haversine_km, public_
 from resale.core.security import hash_password
 from resale.core.taxonomy import LEAVES, PARENTS
 from resale.seed.photos import PHOTO_EDGE, PHOTOS_PER_LEAF, ensure_demo_photos, photo_key
+from resale.seed.reviews import insert_reviews
 from resale.seed.rows import (
     BATCH,
     TABLES,
@@ -118,6 +119,7 @@ def seed(
     _insert_interactions(session=session, favourites=favourites, events=events, steps=steps)
     trades = insert_trades(session=session, rng=rng, people=people, ads=ads, now=now, steps=steps)
     talks = insert_conversations(session=session, people=people, ads=ads, steps=steps)
+    reviews = insert_reviews(session=session, rng=rng, now=now, steps=steps)
     session.flush()
 
     statuses = Counter(ad.status for ad in ads)
@@ -132,7 +134,8 @@ def seed(
         f"{statuses[ListingStatus.WITHDRAWN]:,} withdrawn) with {photo_count:,} photos "
         f"({len(LEAVES) * PHOTOS_PER_LEAF} shared demo images, {drawn} drawn now), "
         f"{len(favourites):,} favourites, {views:,} views, {trades:,} completed trades "
-        f"credited to carbon accounts and {talks} conversations with offers. "
+        f"credited to carbon accounts ({reviews:,} reviews of the recent ones) and {talks} "
+        "conversations with offers. "
         f"Log in as {DEMO_EMAIL} / {DEMO_PASSWORD} (a buyer in Paris), or as {DEMO_CN_EMAIL} "
         f"(a buyer in Shanghai, in Chinese); every demo user (…@{EMAIL_DOMAIN}) "
         f"has the same password."

@@ -677,3 +677,23 @@ def test_each_demo_account_has_offers_to_answer(session: Session, summary: str) 
         assert chinese == (email == demo.DEMO_CN_EMAIL), said
     made = session.exec(select(func.count()).select_from(Conversation)).one()
     assert f"{made} conversations with offers" in summary
+
+
+def test_recent_trades_are_reviewed_by_both_and_shown(session: Session, summary: str) -> None:
+    """Trades within the review window carry both reviews, so profiles have ratings; the
+    reviews are in their authors' language, and older trades have none."""
+    from resale.trust import service as trust
+    from resale.trust.models import Review
+
+    reviews = session.exec(select(Review)).all()
+    assert f"{len(reviews):,} reviews of the recent ones" in summary
+    assert reviews, "some demo trades are recent enough to review"
+    by_order = Counter(r.order_id for r in reviews)
+    assert set(by_order.values()) == {2}  # both people, so both are shown
+    for review in reviews[:20]:
+        author = session.get(User, review.author_id)
+        assert author is not None
+        chinese = any("\u4e00" <= ch <= "\u9fff" for ch in review.text or "")
+        assert chinese == (author.language == "zh-CN"), review.text
+    rated = trust.rating_of(session=session, user_id=reviews[0].subject_id)
+    assert rated.count >= 1
