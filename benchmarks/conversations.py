@@ -135,18 +135,16 @@ def run(kind: str, url: str, streams: int, messages: int) -> None:
     health = statistics.median(health_ms)
     print(f"\n{kind}: {streams} streams open, {messages} messages sent one after another")
     print(f"{'':32} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'x base':>7}")
-    print(
-        f"{'baseline: GET /api/v1/health':32} {health:8.1f} {_p(health_ms, 95):8.1f} {max(health_ms):8.1f} {1.0:7.1f}"
-    )
-    p50 = statistics.median(send_ms)
-    print(
-        f"{'send: POST .../messages':32} {p50:8.1f} {_p(send_ms, 95):8.1f} {max(send_ms):8.1f} {p50 / health:7.1f}"
-    )
-    if arrival_ms:
-        a50 = statistics.median(arrival_ms)
-        print(
-            f"{'arrival on the live stream':32} {a50:8.1f} {_p(arrival_ms, 95):8.1f} {max(arrival_ms):8.1f} {a50 / health:7.1f}"
-        )
+    for name, values in (
+        ("baseline: GET /api/v1/health", health_ms),
+        ("send: POST .../messages", send_ms),
+        ("arrival on the live stream", arrival_ms),
+    ):
+        if values:
+            p50 = statistics.median(values)
+            print(
+                f"{name:32} {p50:8.1f} {_p(values, 95):8.1f} {max(values):8.1f} {p50 / health:7.1f}"
+            )
     print(f"messages not arrived within 30 s: {lost}")
 
 
